@@ -1,0 +1,20 @@
+# Two entry points of the README's quick start. Both create .venv and install
+# reducekd with the tested versions (requirements/constraints.txt) first.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install
+
+install: $(STAMP)
+
+$(STAMP): setup.py requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -c requirements/constraints.txt -e ".[lite,tests]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sh tools/demo.sh
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest tests

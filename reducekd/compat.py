@@ -1,0 +1,257 @@
+"""Repairs for the OpenMMLab 2.x stack on current PyTorch, all in one place.
+
+mmengine 0.10.7, mmpretrain 1.2.0 and mmrazor 1.0.0 are the last releases of
+the stack reducekd builds on, and several parts of it no longer work as they
+install on PyTorch >= 2.6 (see ``GUIDE.md`` section 1 of the project). Every
+repair below:
+
+* is guarded by a check of the exact condition it repairs, so it does nothing
+  on a stack that is already fine;
+* is applied by :func:`repair_stack`, which ``import reducekd`` calls before
+  anything imports torchvision, mmpretrain or mmrazor;
+* has a unit test in ``tests/test_compat.py`` that fails without it.
+
+Repairs that are not import-time patches live where they act, and are listed
+here so there is one index:
+
+* multi-process training on CPU (breakage C): :mod:`reducekd.dist`;
+* checkpoints with exactly mmengine's allowed globals, refused otherwise
+  (breakage B): :mod:`reducekd.checkpoint` (registered here);
+* CIFAR loaders that insist on the official archives (breakage D):
+  :mod:`reducekd.datasets.local_cifar`;
+* exact ``--resume`` (breakage K): :class:`reducekd.engine.hooks.RNGStateHook`.
+"""
+import importlib
+import importlib.metadata
+import importlib.util
+import os.path as osp
+import sys
+import types
+
+import torch
+
+#: Names of the repairs :func:`repair_stack` applied in this process.
+APPLIED = []
+
+
+def _record(name):
+    if name not in APPLIED:
+        APPLIED.append(name)
+
+
+# --------------------------------------------------------------------------
+# torchvision from PyPI beside the CPU build of torch (no breakage letter)
+# --------------------------------------------------------------------------
+_TORCHVISION_SCHEMAS = {
+    'nms': 'nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor',
+    'qnms': 'qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor',
+}
+_torchvision_library = None
+
+
+def torchvision_ops_missing():
+    """Whether torchvision's compiled operators are absent from torch.
+
+    PyPI's torchvision is built against CUDA torch; beside the CPU torch its
+    ``_C`` extension does not load, and ``import torchvision`` then fails when
+    it registers fake kernels for ``torchvision::nms`` and ``qnms``.
+    """
+    if 'torchvision' in sys.modules:
+        return False
+    try:
+        torch._C._dispatch_find_schema_or_throw('torchvision::nms', '')
+        return False
+    except RuntimeError:
+        return True
+
+
+def declare_torchvision_op_schemas():
+    """Declare the two operator schemas torchvision registers kernels for.
+
+    Classification never calls them; declaring them lets torchvision import.
+    Detection ops would still fail loudly when called.
+    """
+    global _torchvision_library
+    if not torchvision_ops_missing():
+        return
+    _torchvision_library = torch.library.Library('torchvision', 'DEF')
+    for schema in _TORCHVISION_SCHEMAS.values():
+        _torchvision_library.define(schema)
+    _record('torchvision_op_schemas')
+
+
+# --------------------------------------------------------------------------
+# A. mmrazor's quantization structures import torch.ao internals that moved
+# --------------------------------------------------------------------------
+_MMRAZOR_QUANT = 'mmrazor.structures.quantization'
+
+
+def mmrazor_quantization_unimportable():
+    """Whether mmrazor's quantization backend configs fail on this torch.
+
+    They import ``reverse2``, ``reverse3`` and ``reverse_sequential_wrapper2``
+    from ``torch.ao.quantization.fuser_method_mappings``, which torch 2.x
+    removed; mmrazor then raises a misleading "torch>=1.13 is not installed".
+    """
+    if _MMRAZOR_QUANT in sys.modules:
+        return False
+    if importlib.util.find_spec('mmrazor') is None:
+        return False
+    try:
+        fusers = importlib.import_module(
+            'torch.ao.quantization.fuser_method_mappings')
+    except ImportError:
+        return True
+    needed = ('reverse2', 'reverse3', 'reverse_sequential_wrapper2')
+    return not all(hasattr(fusers, name) for name in needed)
+
+
+class QuantizationUnavailable:
+    """Stands in for mmrazor's ``QConfigHandler``: quantization is not supported."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError(
+            "mmrazor's quantization is not available on torch "
+            f'{torch.__version__}: its backend configs use torch.ao internals '
+            'that were removed. reducekd replaces it with this stand-in so '
+            'that distillation imports; quantization configs cannot run.')
+
+
+def stand_in_mmrazor_quantization():
+    """Put a small module in place of ``mmrazor.structures.quantization``.
+
+    Distillation never uses it; mmrazor only needs its two names to import.
+    """
+    if not mmrazor_quantization_unimportable():
+        return
+    module = types.ModuleType(_MMRAZOR_QUANT, QuantizationUnavailable.__doc__)
+    module.BackendConfigs = {}
+    module.QConfigHandler = QuantizationUnavailable
+    module.__all__ = ['BackendConfigs', 'QConfigHandler']
+    sys.modules[_MMRAZOR_QUANT] = module
+    _record('mmrazor_quantization_stand_in')
+
+
+# --------------------------------------------------------------------------
+# B. torch.load(weights_only=True) refuses mmengine's own checkpoints
+# --------------------------------------------------------------------------
+def mmengine_checkpoint_globals():
+    """The pickled globals an mmengine checkpoint holds, besides tensors.
+
+    Found with ``torch.serialization.get_unsafe_globals_in_checkpoint`` on
+    checkpoints written by mmengine's ``CheckpointHook`` (message hub with
+    ``HistoryBuffer`` and numpy scalars) and by :class:`RNGStateHook` (numpy's
+    uint32 generator state).
+    """
+    import numpy as np
+    from mmengine.logging.history_buffer import HistoryBuffer
+    multiarray = np._core.multiarray if hasattr(np, '_core') else \
+        np.core.multiarray
+    dtype_classes = [type(np.dtype(name)) for name in (
+        'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
+        'uint32', 'uint64', 'float16', 'float32', 'float64')]
+    return [HistoryBuffer, multiarray._reconstruct, multiarray.scalar,
+            np.dtype, np.ndarray, getattr] + dtype_classes
+
+
+def weights_only_is_default():
+    """Whether ``torch.load`` checks pickled globals (torch >= 2.6)."""
+    return hasattr(torch.serialization, 'add_safe_globals') and \
+        hasattr(torch.serialization, 'get_unsafe_globals_in_checkpoint')
+
+
+def allow_mmengine_checkpoints():
+    """Allow exactly mmengine's globals, and load local files through
+    :func:`reducekd.checkpoint.load_local_checkpoint`, which names any other
+    global in its error instead of torch's generic message."""
+    if not weights_only_is_default():
+        return
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from reducekd.checkpoint import load_local_checkpoint
+    torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_local_checkpoint, force=True)
+    _record('safe_checkpoint_loading')
+
+
+# --------------------------------------------------------------------------
+# J. mmengine finds installed packages' configs with pkg_resources
+# --------------------------------------------------------------------------
+def pkg_resources_missing():
+    """Whether ``pkg_resources`` is gone (setuptools >= 82 no longer has it)."""
+    try:
+        return importlib.util.find_spec('pkg_resources') is None
+    except ValueError:  # a stub in sys.modules without a spec
+        return sys.modules.get('pkg_resources') is None
+
+
+def _distribution_path(package):
+    """Where ``package`` (a distribution or module name) is installed."""
+    try:
+        dist = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            raise
+        return osp.dirname(spec.origin)
+    top_level = (dist.read_text('top_level.txt') or package).split()[0]
+    return osp.join(str(dist.locate_file('')), top_level)
+
+
+def _is_installed(package):
+    try:
+        importlib.metadata.distribution(package)
+        return True
+    except importlib.metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec(package)
+        return spec is not None and spec.origin is not None
+
+
+def locate_packages_without_pkg_resources():
+    """Point mmengine's package lookup at ``importlib.metadata``, which is
+    what ``_base_ = ['mmpretrain::...']`` needs."""
+    if not pkg_resources_missing():
+        return
+    import mmengine.config.config as config_module
+    import mmengine.utils.package_utils as package_utils
+    for module in (config_module, package_utils):
+        module.get_installed_path = _distribution_path
+        module.is_installed = _is_installed
+    _record('package_lookup_without_pkg_resources')
+
+
+# --------------------------------------------------------------------------
+# H. mmrazor parts that import mmcls became placeholders
+# --------------------------------------------------------------------------
+def kd_soft_ce_is_placeholder():
+    """Whether mmrazor's ``KDSoftCELoss`` lost ``soft_cross_entropy``.
+
+    It does ``from mmcls.models.losses.cross_entropy_loss import
+    soft_cross_entropy`` in a ``try`` and falls back to a placeholder.
+    """
+    module = sys.modules.get('mmrazor.models.losses.kd_soft_ce_loss')
+    return module is not None and \
+        getattr(module.soft_cross_entropy, '__name__', '') == 'PlaceHolder'
+
+
+def restore_kd_soft_ce():
+    """Give ``KDSoftCELoss`` mmpretrain's function, at the same module path."""
+    importlib.import_module('mmrazor.models')
+    if not kd_soft_ce_is_placeholder():
+        return
+    from mmpretrain.models.losses.cross_entropy_loss import \
+        soft_cross_entropy
+    module = sys.modules['mmrazor.models.losses.kd_soft_ce_loss']
+    module.soft_cross_entropy = soft_cross_entropy
+    _record('kd_soft_ce_from_mmpretrain')
+
+
+def repair_stack():
+    """Apply every import-time repair whose condition holds. Idempotent."""
+    declare_torchvision_op_schemas()
+    stand_in_mmrazor_quantization()
+    locate_packages_without_pkg_resources()
+    allow_mmengine_checkpoints()
+    restore_kd_soft_ce()
+    return list(APPLIED)

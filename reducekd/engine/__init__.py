@@ -1,0 +1,2 @@
+"""Training-loop additions: hooks."""
+from . import hooks  # noqa: F401

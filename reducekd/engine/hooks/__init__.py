@@ -1,0 +1,3 @@
+"""Hooks registered in reducekd.registry.HOOKS."""
+from .rng_state_hook import RNGStateHook  # noqa: F401
+from .lambda_relu_hook import LambdaReLUAnnealHook  # noqa: F401

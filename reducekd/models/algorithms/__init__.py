@@ -1,0 +1,2 @@
+"""reducekd algorithms."""
+from .strict_teacher_distill import StrictTeacherDistill  # noqa: F401

@@ -1,0 +1,4 @@
+"""reducekd backbones."""
+from .lenet_cifar import LeNetCIFAR  # noqa: F401
+from .nin import NiN  # noqa: F401
+from .reduce_resnet import ReduceBlock, ReduceResNet  # noqa: F401

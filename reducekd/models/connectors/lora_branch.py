@@ -1,0 +1,126 @@
+"""Linear ("LoRA") branches trained beside ReduceNet's main conv3x3.
+
+ReduceNet (https://github.com/ohmydroid/reducenet) adds, in its second
+training stage, a linear branch beside the student's main conv3x3 of every
+block; after training the branch is merged into that conv, so the deployed
+student has exactly the plain student's structure. A :class:`LambdaReLU`
+(VanillaNet, https://arxiv.org/abs/2305.12972) may sit inside the branch: it
+starts as a ReLU and is annealed into the identity by
+:class:`reducekd.engine.hooks.LambdaReLUAnnealHook`, so the branch is
+non-linear while the student learns and linear when it is merged.
+
+Every branch takes ``(in_channels, out_channels, stride)`` like the conv3x3
+it accompanies (padding 1), and gives the 3x3 kernel and bias equivalent to
+it with ``equivalent_kernel_bias()``.
+"""
+import torch
+from torch import nn
+
+from reducekd.models.utils.reparameterize import (fuse_conv_bn,
+                                                  pad_1x1_to_3x3)
+from reducekd.registry import MODELS
+
+
+class LambdaReLU(nn.Module):
+    """VanillaNet's annealed activation: ``(1 - λ) * relu(x) + λ * x``.
+
+    This is ``leaky_relu(x, negative_slope=λ)``; it is computed with tensor
+    operations so that ``λ`` stays a buffer (saved in checkpoints, moved with
+    the model) and is never read back to the host in ``forward``. ``λ`` starts
+    at 0 (a ReLU) and reaches 1 (the identity) under
+    :class:`reducekd.engine.hooks.LambdaReLUAnnealHook`.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer('lambda_', torch.zeros(()))
+
+    def set_lambda(self, value: float):
+        """Set ``λ``, a number in ``[0, 1]``."""
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f'lambda must lie in [0, 1], got {value}')
+        self.lambda_.fill_(value)
+
+    def check_linear(self):
+        """Raise unless ``λ == 1``, i.e. unless this activation is linear."""
+        value = self.lambda_.item()
+        if value != 1.0:
+            raise RuntimeError(
+                f'LambdaReLU has lambda={value:g} < 1, so the branch is not '
+                'linear yet and cannot be merged into a convolution: the '
+                'LambdaReLUAnnealHook must finish annealing lambda to 1 '
+                '(it does so by the end of training) before merging.')
+
+    def forward(self, x):
+        return x.clamp(min=0) + self.lambda_ * x.clamp(max=0)
+
+
+@MODELS.register_module()
+class LowRankConvBranch(nn.Module):
+    """Low-rank branch: conv3x3(in, rank) -> [LambdaReLU] -> conv1x1(rank, out).
+
+    Neither conv has a bias or a BatchNorm, as in ReduceNet's LoRA branch.
+    With ``lambda_relu=True`` the branch can only be merged once ``λ == 1``.
+
+    Args:
+        in_channels (int): Input channels of the accompanied conv3x3.
+        out_channels (int): Output channels of the accompanied conv3x3.
+        stride (int): Stride of the accompanied conv3x3.
+        rank (int): Channels between the two convolutions.
+        lambda_relu (bool): Put a :class:`LambdaReLU` between them.
+            Defaults to False.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int,
+                 rank: int,
+                 lambda_relu: bool = False):
+        super().__init__()
+        if rank < 1:
+            raise ValueError(f'rank must be a positive integer, got {rank}')
+        self.down = nn.Conv2d(
+            in_channels, rank, 3, stride=stride, padding=1, bias=False)
+        self.act = LambdaReLU() if lambda_relu else nn.Identity()
+        self.up = nn.Conv2d(rank, out_channels, 1, bias=False)
+
+    def forward(self, x):
+        return self.up(self.act(self.down(x)))
+
+    def equivalent_kernel_bias(self):
+        """The 3x3 kernel (and a zero bias) equal to this branch.
+
+        Raises:
+            RuntimeError: If the branch's LambdaReLU has ``λ < 1``.
+        """
+        if isinstance(self.act, LambdaReLU):
+            self.act.check_linear()
+        kernel = torch.einsum('or,rihw->oihw', self.up.weight[:, :, 0, 0],
+                              self.down.weight)
+        return kernel, kernel.new_zeros(kernel.shape[0])
+
+
+@MODELS.register_module()
+class Conv1x1BNBranch(nn.Module):
+    """RepVGG-style branch: conv1x1(in, out, stride) -> BatchNorm.
+
+    Args:
+        in_channels (int): Input channels of the accompanied conv3x3.
+        out_channels (int): Output channels of the accompanied conv3x3.
+        stride (int): Stride of the accompanied conv3x3.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int):
+        super().__init__()
+        self.conv = nn.Conv2d(
+            in_channels, out_channels, 1, stride=stride, bias=False)
+        self.bn = nn.BatchNorm2d(out_channels)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+    def equivalent_kernel_bias(self):
+        """The 3x3 kernel and bias equal to this branch in eval mode."""
+        kernel, bias = fuse_conv_bn(self.conv, self.bn)
+        return pad_1x1_to_3x3(kernel), bias

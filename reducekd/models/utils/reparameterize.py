@@ -1,0 +1,75 @@
+"""Structural re-parameterization: the fusing maths and the model-level call.
+
+Linear branches trained beside a convolution can be folded into it after
+training (RepVGG, https://arxiv.org/abs/2101.03697). ReduceNet
+(https://github.com/ohmydroid/reducenet) uses this to merge the LoRA branch
+of its student into the student's main conv3x3, so that the deployed student
+has exactly the plain student's structure.
+
+Following timm and RepVGG, a module that can be fused has one method,
+``reparameterize()``, which fuses it in place; :func:`reparameterize_model`
+calls it on every such module of a model, on a copy by default.
+"""
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def fuse_conv_bn(conv, bn):
+    """Fold an eval-mode BatchNorm into the convolution it follows.
+
+    ``bn(conv(x)) == conv(x, weight=kernel) + bias`` for the returned pair,
+    with ``bn`` using its running statistics.
+
+    Args:
+        conv (nn.Conv2d): The convolution, with or without bias.
+        bn (nn.BatchNorm2d): The BatchNorm applied to ``conv``'s output.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``kernel`` of ``conv.weight``'s shape and
+        ``bias`` of shape ``(out_channels,)``.
+    """
+    std = torch.sqrt(bn.running_var + bn.eps)
+    scale = bn.weight / std
+    kernel = conv.weight * scale.reshape(-1, 1, 1, 1)
+    conv_bias = conv.bias if conv.bias is not None else torch.zeros_like(
+        bn.running_mean)
+    bias = bn.bias + (conv_bias - bn.running_mean) * scale
+    return kernel, bias
+
+
+def pad_1x1_to_3x3(kernel):
+    """Zero-pad a 1x1 kernel to the 3x3 kernel of the same convolution.
+
+    A conv1x1 with padding 0 and a conv3x3 with padding 1 sample the same
+    input positions at any stride, so the 1x1 weight becomes the centre tap.
+
+    Args:
+        kernel (Tensor): Kernel of shape ``(out, in, 1, 1)``.
+
+    Returns:
+        Tensor: Kernel of shape ``(out, in, 3, 3)``.
+    """
+    return F.pad(kernel, [1, 1, 1, 1])
+
+
+@torch.no_grad()
+def reparameterize_model(model: nn.Module, inplace: bool = False):
+    """Fuse every module of ``model`` that has a ``reparameterize()`` method.
+
+    Args:
+        model (nn.Module): The model to fuse.
+        inplace (bool): Fuse ``model`` itself instead of a deep copy.
+            Defaults to False.
+
+    Returns:
+        nn.Module: The fused model (``model`` itself when ``inplace``).
+    """
+    if not inplace:
+        model = copy.deepcopy(model)
+    for module in list(model.modules()):
+        if hasattr(module, 'reparameterize'):
+            module.reparameterize()
+    return model

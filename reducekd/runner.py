@@ -1,0 +1,101 @@
+"""Build mmengine's Runner from a reducekd config: the code train/test tools share.
+
+Everything the tools do to a config before mmengine sees it is here, so
+``tools/train.py`` and ``tools/test.py`` stay thin:
+
+* a misspelled top-level key (``default_hook``, ``randomnes``) is an error
+  naming the key it resembles; mmengine ignores such keys silently;
+* ``persistent_workers=True`` with ``num_workers=0`` is switched off
+  (PyTorch refuses that combination, and mmpretrain's tools force it on);
+* on a CPU-only machine with a launcher, :mod:`reducekd.dist` starts the gloo
+  group and DDP gets no device ids;
+* :class:`~reducekd.engine.hooks.RNGStateHook` is added so ``--resume``
+  continues a run exactly.
+"""
+import difflib
+
+from mmengine.config import Config, ConfigDict
+
+from reducekd.dist import (cpu_model_wrapper_cfg, init_distributed,
+                           uses_cpu_process_group)
+
+#: Top-level keys mmengine's Runner reads.
+RUNNER_KEYS = (
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader',
+    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
+    'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
+    'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
+    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
+    'visualizer', 'default_scope', 'randomness', 'experiment_name',
+    'model_wrapper_cfg', 'find_unused_parameters', 'sync_bn')
+
+
+class ConfigKeyError(KeyError):
+    """A config has a top-level key that looks like a misspelt Runner key."""
+
+    def __str__(self):
+        return self.args[0]
+
+
+def check_top_level_keys(cfg):
+    """Refuse keys one or two letters away from a key the Runner reads.
+
+    Other unknown keys are allowed: configs keep helper variables
+    (``train_pipeline``, ``teacher_ckpt``) at the top level.
+
+    Raises:
+        ConfigKeyError: Naming the key and the Runner key it resembles.
+    """
+    for key in cfg.keys():
+        if key in RUNNER_KEYS or key.startswith('_'):
+            continue
+        close = difflib.get_close_matches(key, RUNNER_KEYS, n=1, cutoff=0.85)
+        if close:
+            raise ConfigKeyError(
+                f'config key {key!r} is not read by the Runner; did you mean '
+                f'{close[0]!r}? mmengine would ignore it silently.')
+
+
+def _disable_persistent_workers_without_workers(cfg):
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(name)
+        if loader and loader.get('num_workers', 0) == 0:
+            loader['persistent_workers'] = False
+
+
+def _ensure_rng_state_hook(cfg):
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(hook.get('type') in ('RNGStateHook', 'reducekd.RNGStateHook')
+               for hook in hooks):
+        hooks.append(dict(type='reducekd.RNGStateHook'))
+    cfg.custom_hooks = hooks
+
+
+def prepare_config(cfg, launcher='none', work_dir=None, cfg_options=None):
+    """Apply command-line choices and reducekd's repairs to a config.
+
+    Args:
+        cfg (Config | str): The config or its path.
+        launcher (str): ``none``, ``pytorch``, ``slurm`` or ``mpi``.
+        work_dir (str, optional): Overrides ``cfg.work_dir``.
+        cfg_options (dict, optional): ``--cfg-options`` to merge.
+
+    Returns:
+        Config: The prepared config; for a CPU launcher the gloo process group
+        is already started.
+    """
+    if not isinstance(cfg, Config):
+        cfg = Config.fromfile(cfg)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    check_top_level_keys(cfg)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    _disable_persistent_workers_without_workers(cfg)
+    _ensure_rng_state_hook(cfg)
+    if uses_cpu_process_group(launcher):
+        init_distributed(launcher)
+        cfg.model_wrapper_cfg = ConfigDict(
+            cpu_model_wrapper_cfg(cfg.get('model_wrapper_cfg')))
+    return cfg

@@ -1,0 +1,75 @@
+"""Evaluate a checkpoint with a reducekd config.
+
+    python tools/test.py CONFIG CHECKPOINT [--eval accuracy ...] [--out FILE]
+        [--work-dir DIR] [--cfg-options k=v ...] [--launcher L]
+
+The checkpoint must match the config's model exactly (strict loading).
+``--eval`` takes the metric names of MMClassification 0.x, as in MMRazor's
+docs, and maps them onto mmpretrain's ``test_evaluator``.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.model import is_model_wrapper  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from reducekd.checkpoint import load_state_dict_strictly  # noqa: E402
+from reducekd.evaluation import evaluator_for_metrics  # noqa: E402
+from reducekd.runner import prepare_config  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='test config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where the test log goes')
+    parser.add_argument('--out', help='dump the predictions to this pickle')
+    parser.add_argument(
+        '--eval', nargs='+', metavar='METRIC',
+        help='metrics: accuracy, precision, recall, f1_score, support '
+        "(default: the config's test_evaluator)")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = prepare_config(args.config, args.launcher, args.work_dir,
+                         args.cfg_options)
+    if cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.eval:
+        cfg.test_evaluator = evaluator_for_metrics(
+            args.eval, cfg.get('test_evaluator'))
+    if args.out:
+        evaluators = cfg.test_evaluator
+        if not isinstance(evaluators, list):
+            evaluators = [evaluators]
+        cfg.test_evaluator = evaluators + [
+            dict(type='DumpResults', out_file_path=args.out)]
+    cfg.load_from, cfg.resume = None, False
+    runner = Runner.from_cfg(cfg)
+    model = runner.model.module if is_model_wrapper(runner.model) \
+        else runner.model
+    load_state_dict_strictly(
+        model, args.checkpoint, what='model',
+        hint='Test a checkpoint with the config that trained it; for a '
+        'student alone convert it with tools/model_converters/.')
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

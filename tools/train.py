@@ -1,0 +1,78 @@
+"""Train a model or a distillation algorithm from a reducekd config.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--auto-scale-lr] [--cfg-options k=v ...] [--launcher L]
+
+Launch several processes with ``tools/dist_train.sh``.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from reducekd.runner import prepare_config  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='training config file')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument(
+        '--resume', nargs='?', const='auto', metavar='CKPT',
+        help='resume from CKPT, or from the latest checkpoint of the work '
+        'dir when no path is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the learning rate by the total batch '
+                        'size against auto_scale_lr.base_batch_size')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def apply_training_options(cfg, args):
+    """``--resume``, ``--amp`` and ``--auto-scale-lr`` on the config."""
+    if cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume:
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.amp:
+        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ValueError(f'--amp needs OptimWrapper, got {optim_wrapper}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+            raise ValueError('--auto-scale-lr needs auto_scale_lr = dict('
+                             'base_batch_size=N) in the config.')
+        cfg.auto_scale_lr.enable = True
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = prepare_config(args.config, args.launcher, args.work_dir,
+                         args.cfg_options)
+    cfg = apply_training_options(cfg, args)
+    Runner.from_cfg(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
