@@ -1,3 +1,4 @@
+"""LambdaReLU and the hook that anneals it to the identity."""
 from types import SimpleNamespace
 
 import pytest
@@ -104,7 +105,7 @@ def test_hook_in_a_real_runner(tmp_path):
         model=ToyModel(),
         work_dir=str(tmp_path),
         train_dataloader=dict(
-            dataset=[torch.randn(2, 4, 4) for _ in range(4)],
+            dataset=[dict(inputs=torch.randn(2, 4, 4)) for _ in range(4)],
             sampler=dict(type='DefaultSampler', shuffle=False),
             collate_fn=dict(type='pseudo_collate'),
             batch_size=2),

@@ -93,14 +93,16 @@ def test_logit_regression_rejects_bad_reduction_and_shapes():
 
 
 # ------------------------------------------------------- NoisyTeacherLoss
-@pytest.mark.parametrize('num,ratio,expected', [
-    (4, 0.5, 2),
-    (5, 0.5, 2),  # round(2.5) == 2 (ties to even)
-    (3, 0.5, 2),  # round(1.5) == 2
-    (7, 0.3, 2),  # round(2.1)
-    (10, 1.0, 10),
-    (10, 0.0, 0),
-])
+@pytest.mark.parametrize(
+    'num,ratio,expected',
+    [
+        (4, 0.5, 2),
+        (5, 0.5, 2),  # round(2.5) == 2 (ties to even)
+        (3, 0.5, 2),  # round(1.5) == 2
+        (7, 0.3, 2),  # round(2.1)
+        (10, 1.0, 10),
+        (10, 0.0, 0),
+    ])
 def test_perturb_logits_perturbs_exactly_round_ratio_n_rows(
         num, ratio, expected):
     torch.manual_seed(0)
@@ -231,10 +233,9 @@ def test_reconstruction_loss_golden(p, expected):
 
 # ----------------------------------------------- registry-driven checks
 def registered_losses():
-    found = sorted(
-        (name, cls) for name, cls in MODELS.module_dict.items()
-        if name.endswith('Loss')
-        and cls.__module__.startswith('reducekd.models.losses'))
+    found = sorted((name, cls) for name, cls in MODELS.module_dict.items()
+                   if name.endswith('Loss')
+                   and cls.__module__.startswith('reducekd.models.losses'))
     return found
 
 

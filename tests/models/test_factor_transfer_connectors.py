@@ -4,24 +4,26 @@ import torch
 import torch.nn as nn
 
 import reducekd  # noqa: F401  (repairs the stack first)
-from reducekd.models.connectors import (Paraphraser,
-                                        ParaphraserReconstruction,
+from reducekd.models.connectors import (Paraphraser, ParaphraserReconstruction,
                                         Translator)
 from reducekd.registry import MODELS
 
 
-@pytest.mark.parametrize('in_channels,rate,factor_channels', [
-    (8, 0.5, 4),
-    (10, 0.3, 3),
-    (6, 0.25, 2),  # round(1.5) == 2
-    (4, 1.0, 4),
-])
+@pytest.mark.parametrize(
+    'in_channels,rate,factor_channels',
+    [
+        (8, 0.5, 4),
+        (10, 0.3, 3),
+        (6, 0.25, 2),  # round(1.5) == 2
+        (4, 1.0, 4),
+    ])
 def test_paraphraser_shapes(in_channels, rate, factor_channels):
     x = torch.randn(2, in_channels, 5, 5)
     para = MODELS.build(
         dict(type='Paraphraser', in_channels=in_channels, rate=rate))
     rec = MODELS.build(
-        dict(type='ParaphraserReconstruction', in_channels=in_channels,
+        dict(type='ParaphraserReconstruction',
+             in_channels=in_channels,
              rate=rate))
     assert para.factor_channels == rec.factor_channels == factor_channels
     assert para.in_channels == rec.in_channels == in_channels
@@ -39,9 +41,8 @@ def test_paraphraser_layout_is_the_official_one():
         m for m in rec.decoder.modules() if isinstance(m, nn.ConvTranspose2d)
     ]
     # Conv2d weight: (out, in, k, k); ConvTranspose2d weight: (in, out, k, k)
-    assert [tuple(c.weight.shape) for c in convs] == [(8, 8, 3, 3),
-                                                      (4, 8, 3, 3),
-                                                      (4, 4, 3, 3)]
+    assert [tuple(c.weight.shape)
+            for c in convs] == [(8, 8, 3, 3), (4, 8, 3, 3), (4, 4, 3, 3)]
     assert [tuple(d.weight.shape) for d in deconvs] == [(4, 4, 3, 3),
                                                         (4, 8, 3, 3),
                                                         (8, 8, 3, 3)]

@@ -1,4 +1,4 @@
-"""NiN teacher and LeNetCIFAR student, built through ImageClassifier configs."""
+"""NiN teacher and LeNetCIFAR student, built from ImageClassifier configs."""
 import pytest
 import torch
 
@@ -6,26 +6,22 @@ import reducekd  # noqa: F401  (repairs the stack first)
 from reducekd.models.backbones import LeNetCIFAR, NiN
 from reducekd.registry import MODELS
 
-NIN_CLASSIFIER = dict(
-    _scope_='reducekd',
-    type='ImageClassifier',
-    backbone=dict(type='NiN'),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=192,
-        loss=dict(type='CrossEntropyLoss')))
+NIN_CLASSIFIER = dict(_scope_='reducekd',
+                      type='ImageClassifier',
+                      backbone=dict(type='NiN'),
+                      neck=dict(type='GlobalAveragePooling'),
+                      head=dict(type='LinearClsHead',
+                                num_classes=10,
+                                in_channels=192,
+                                loss=dict(type='CrossEntropyLoss')))
 
-LENET_CLASSIFIER = dict(
-    _scope_='reducekd',
-    type='ImageClassifier',
-    backbone=dict(type='LeNetCIFAR'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=84,
-        loss=dict(type='CrossEntropyLoss')))
+LENET_CLASSIFIER = dict(_scope_='reducekd',
+                        type='ImageClassifier',
+                        backbone=dict(type='LeNetCIFAR'),
+                        head=dict(type='LinearClsHead',
+                                  num_classes=10,
+                                  in_channels=84,
+                                  loss=dict(type='CrossEntropyLoss')))
 
 
 def num_params(module):

@@ -1,6 +1,6 @@
+"""ReduceResNet teacher and student: reference sizes, shared key names."""
 import pytest
 import torch
-from mmengine.registry import DefaultScope
 
 import reducekd  # noqa: F401  (repairs the stack first)
 from reducekd.models.backbones import ReduceResNet
@@ -9,17 +9,17 @@ from reducekd.registry import MODELS
 
 
 def build_classifier(width=1, **backbone):
-    with DefaultScope.overwrite_default_scope('reducekd'):
-        return MODELS.build(
-            dict(
-                type='ImageClassifier',
-                backbone=dict(type='ReduceResNet', width=width, **backbone),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(
-                    type='LinearClsHead',
-                    num_classes=10,
-                    in_channels=64 * width,
-                    loss=dict(type='CrossEntropyLoss'))))
+    return MODELS.build(
+        dict(
+            _scope_='reducekd',
+            type='ImageClassifier',
+            backbone=dict(type='ReduceResNet', width=width, **backbone),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead',
+                num_classes=10,
+                in_channels=64 * width,
+                loss=dict(type='CrossEntropyLoss'))))
 
 
 @pytest.mark.parametrize('width,with_bottleneck,expected', [
@@ -97,8 +97,7 @@ def test_lora_branch_is_built_beside_every_main_conv(lora, branch_type):
 
 def test_lora_builds_under_another_default_scope():
     import mmpretrain.registry as mmpretrain_registry
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        backbone = mmpretrain_registry.MODELS.build(
-            dict(type='reducekd.ReduceResNet', depth=8,
-                 lora=dict(type='Conv1x1BNBranch')))
+    backbone = mmpretrain_registry.MODELS.build(
+        dict(_scope_='mmpretrain', type='reducekd.ReduceResNet', depth=8,
+             lora=dict(type='Conv1x1BNBranch')))
     assert isinstance(backbone.layer1[0].lora, Conv1x1BNBranch)

@@ -1,8 +1,8 @@
+"""Merging LoRA branches into the main conv3x3 of ReduceNet's blocks."""
 import copy
 
 import pytest
 import torch
-from mmengine.registry import DefaultScope
 from torch import nn
 
 import reducekd  # noqa: F401  (repairs the stack first)
@@ -35,17 +35,17 @@ def set_lambdas(model, value):
 
 
 def build_classifier(**backbone):
-    with DefaultScope.overwrite_default_scope('reducekd'):
-        return MODELS.build(
-            dict(
-                type='ImageClassifier',
-                backbone=dict(type='ReduceResNet', depth=8, **backbone),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(
-                    type='LinearClsHead',
-                    num_classes=10,
-                    in_channels=64,
-                    loss=dict(type='CrossEntropyLoss'))))
+    return MODELS.build(
+        dict(
+            _scope_='reducekd',
+            type='ImageClassifier',
+            backbone=dict(type='ReduceResNet', depth=8, **backbone),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead',
+                num_classes=10,
+                in_channels=64,
+                loss=dict(type='CrossEntropyLoss'))))
 
 
 def eval_model(model):

@@ -56,8 +56,8 @@ class LeNetCIFAR(BaseBackbone):
                  init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         conv_channels, fc_channels = tuple(conv_channels), tuple(fc_channels)
-        if len(conv_channels) != 2 or not fc_channels or min(
-                conv_channels + fc_channels) < 1:
+        if len(conv_channels) != 2 or not fc_channels or min(conv_channels +
+                                                             fc_channels) < 1:
             raise ValueError(
                 'LeNetCIFAR: conv_channels must be two positive ints and '
                 'fc_channels one or more, got '

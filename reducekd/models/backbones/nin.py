@@ -8,14 +8,21 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 
 from reducekd.registry import MODELS
 
+InitCfg = Optional[Union[Dict, List[Dict]]]
+# mmengine's BaseModule deep-copies init_cfg, so a shared default is safe.
+_KAIMING_INIT = dict(type='Kaiming', layer='Conv2d', mode='fan_in')
 
-def _mlpconv(first: Tuple[str, int, int, int], cccps: Sequence[Tuple[str,
-                                                                       int]],
-             in_channels: int) -> List[Tuple[str, nn.Module]]:
-    """A conv k x k followed by 1x1 convs ("cccp"), each with ReLU."""
+
+def _mlpconv(first: tuple, cccps: Sequence[tuple],
+             in_channels: int) -> List[tuple]:
+    """A conv k x k (name, channels, kernel, padding) then 1x1 convs.
+
+    The 1x1 convolutions are the "cccp" layers of the Caffe model; every
+    convolution is followed by ReLU.
+    """
     name, out_channels, kernel, padding = first
-    layers = [(name, nn.Conv2d(in_channels, out_channels, kernel, 1,
-                               padding)), (f'{name}_relu', nn.ReLU())]
+    layers = [(name, nn.Conv2d(in_channels, out_channels, kernel, 1, padding)),
+              (f'{name}_relu', nn.ReLU())]
     for cccp_name, channels in cccps:
         layers += [(cccp_name, nn.Conv2d(out_channels, channels, 1)),
                    (f'{cccp_name}_relu', nn.ReLU())]
@@ -71,9 +78,7 @@ class NiN(BaseBackbone):
                  in_channels: int = 3,
                  dropout: float = 0.5,
                  out_indices: Sequence[int] = (2, ),
-                 init_cfg: Optional[Union[Dict, List[Dict]]] = [
-                     dict(type='Kaiming', layer='Conv2d', mode='fan_in')
-                 ]) -> None:
+                 init_cfg: InitCfg = _KAIMING_INIT) -> None:
         super().__init__(init_cfg=init_cfg)
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f'NiN: dropout must be in [0, 1), got {dropout}.')
@@ -85,15 +90,15 @@ class NiN(BaseBackbone):
         self.out_indices = out_indices
         self.dropout = dropout
         stage0 = _mlpconv(('conv1', 192, 5, 2), [('cccp1', 160),
-                                                  ('cccp2', 96)], in_channels)
+                                                 ('cccp2', 96)], in_channels)
         stage0 += [('pool1', nn.MaxPool2d(3, 2, ceil_mode=True)),
                    ('drop1', nn.Dropout(dropout))]
         stage1 = _mlpconv(('conv2', 192, 5, 2), [('cccp3', 192),
-                                                  ('cccp4', 192)], 96)
+                                                 ('cccp4', 192)], 96)
         stage1 += [('pool2', nn.AvgPool2d(3, 2, ceil_mode=True)),
                    ('drop2', nn.Dropout(dropout))]
         stage2 = _mlpconv(('conv3', 192, 3, 1), [('cccp5', 192),
-                                                  ('cccp6', 192)], 192)
+                                                 ('cccp6', 192)], 192)
         self.stages = nn.ModuleList(
             nn.Sequential(OrderedDict(layers))
             for layers in (stage0, stage1, stage2))

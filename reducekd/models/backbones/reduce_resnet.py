@@ -144,10 +144,11 @@ class ReduceBlock(nn.Module):
 class ReduceResNet(BaseBackbone):
     """ReduceNet's CIFAR ResNet of depth ``6n + 2``.
 
-    Stem conv3x3(3, 16w)-BN-ReLU, then three stages of ``n`` :class:`ReduceBlock`
-    with ``16w``, ``32w``, ``64w`` channels and strides 1, 2, 2. Pooling and
-    classification belong to the classifier's neck and head
-    (``GlobalAveragePooling`` and ``LinearClsHead(in_channels=64 * width)``).
+    Stem conv3x3(3, 16w)-BN-ReLU, then three stages of ``n``
+    :class:`ReduceBlock` with ``16w``, ``32w``, ``64w`` channels and strides
+    1, 2, 2. Pooling and classification belong to the classifier's neck and
+    head (``GlobalAveragePooling`` and
+    ``LinearClsHead(in_channels=64 * width)``).
 
     Parameters of the full classifier (10 classes) for reduce20, expansion 1:
     width 1: teacher 412,058, student 272,474; width 2: teacher 1,640,234,

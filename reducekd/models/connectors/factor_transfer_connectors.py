@@ -87,14 +87,16 @@ class BaseParaphraser(BaseConnector):
         self.rate = rate
         self.factor_channels = factor_channels
         m, k = in_channels, factor_channels
-        self.encoder = _conv_stack(
-            [nn.Conv2d(m, m, 3, 1, 1),
-             nn.Conv2d(m, k, 3, 1, 1),
-             nn.Conv2d(k, k, 3, 1, 1)], [m, k, k], use_bn)
-        self.decoder = _conv_stack(
-            [nn.ConvTranspose2d(k, k, 3, 1, 1),
-             nn.ConvTranspose2d(k, m, 3, 1, 1),
-             nn.ConvTranspose2d(m, m, 3, 1, 1)], [k, m, m], use_bn)
+        self.encoder = _conv_stack([
+            nn.Conv2d(m, m, 3, 1, 1),
+            nn.Conv2d(m, k, 3, 1, 1),
+            nn.Conv2d(k, k, 3, 1, 1)
+        ], [m, k, k], use_bn)
+        self.decoder = _conv_stack([
+            nn.ConvTranspose2d(k, k, 3, 1, 1),
+            nn.ConvTranspose2d(k, m, 3, 1, 1),
+            nn.ConvTranspose2d(m, m, 3, 1, 1)
+        ], [k, m, m], use_bn)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Teacher feature (N, m, H, W) -> factor (N, k, H, W)."""
@@ -189,11 +191,11 @@ class Translator(BaseConnector):
                 f'({out_channels}) must be >= 1.')
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.layers = _conv_stack(
-            [nn.Conv2d(in_channels, in_channels, 3, 1, 1),
-             nn.Conv2d(in_channels, out_channels, 3, 1, 1),
-             nn.Conv2d(out_channels, out_channels, 3, 1, 1)],
-            [in_channels, out_channels, out_channels], use_bn)
+        self.layers = _conv_stack([
+            nn.Conv2d(in_channels, in_channels, 3, 1, 1),
+            nn.Conv2d(in_channels, out_channels, 3, 1, 1),
+            nn.Conv2d(out_channels, out_channels, 3, 1, 1)
+        ], [in_channels, out_channels, out_channels], use_bn)
 
     def forward_train(self, feature: torch.Tensor) -> torch.Tensor:
         """Student feature (N, in, H, W) -> student factor (N, out, H, W)."""

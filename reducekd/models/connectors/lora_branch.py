@@ -57,7 +57,7 @@ class LambdaReLU(nn.Module):
 
 @MODELS.register_module()
 class LowRankConvBranch(nn.Module):
-    """Low-rank branch: conv3x3(in, rank) -> [LambdaReLU] -> conv1x1(rank, out).
+    """Low-rank branch: conv3x3(in, r) -> [LambdaReLU] -> conv1x1(r, out).
 
     Neither conv has a bias or a BatchNorm, as in ReduceNet's LoRA branch.
     With ``lambda_relu=True`` the branch can only be merged once ``λ == 1``.

@@ -47,8 +47,8 @@ def perturb_logits(
     num = logits.shape[0]
     num_noisy = int(round(noisy_ratio * num))
     rng_device = generator.device if generator is not None else 'cpu'
-    chosen = torch.randperm(
-        num, generator=generator, device=rng_device)[:num_noisy]
+    chosen = torch.randperm(num, generator=generator,
+                            device=rng_device)[:num_noisy]
     xi = torch.randn((num_noisy, ) + tuple(logits.shape[1:]),
                      generator=generator,
                      device=rng_device) * sigma

@@ -1,0 +1,49 @@
+"""Parameters and multiply-adds of models, measured by mmengine's analysis."""
+import torch
+from mmengine.analysis import get_model_complexity_info
+from mmengine.registry import DefaultScope
+
+from reducekd.registry import MODELS
+
+
+def build_in_scope(model_cfg, scope='reducekd'):
+    """Build a model config under ``scope`` (as the Runner would)."""
+    with DefaultScope.overwrite_default_scope(scope):
+        return MODELS.build(model_cfg)
+
+
+def measure(model, input_shape=(3, 32, 32)):
+    """Parameters and MAdds of one forward pass of ``model`` on one image.
+
+    mmengine counts one fused multiply-add as one "flop", so its figure is
+    the MAdds count that torchsummaryX and the ReduceNet README report.
+
+    Returns:
+        dict: ``params`` and ``madds`` (ints).
+    """
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        info = get_model_complexity_info(model, input_shape=input_shape,
+                                         show_table=False, show_arch=False)
+    model.train(was_training)
+    return dict(params=int(info['params']), madds=int(info['flops']))
+
+
+def models_of_config(cfg):
+    """``[(role, model_cfg)]``: teacher and student of a distillation
+    config, or the single model of a plain one."""
+    model = cfg.model
+    if 'architecture' in model and 'teacher' in model:
+        return [('teacher', model.teacher), ('student', model.architecture)]
+    if 'architecture' in model:
+        return [('student', model.architecture)]
+    return [('model', model)]
+
+
+def human(number):
+    """``1,640,234`` -> ``'1.64M'``; ``272,474`` -> ``'272.47K'``."""
+    for unit, size in (('G', 1e9), ('M', 1e6), ('K', 1e3)):
+        if number >= size:
+            return f'{number / size:.2f}{unit}'
+    return str(number)

@@ -1,0 +1,54 @@
+"""Shared test helpers: run the project's tools as a user would."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+import reducekd  # noqa: F401  (repairs the stack for in-process tests)
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TEST_CONFIGS = osp.join(REPO, 'tests', 'data', 'configs')
+
+
+def tool_env(**extra):
+    """Environment for a subprocess: this interpreter first on PATH, the
+    repository and the tests' helper modules importable."""
+    env = dict(os.environ)
+    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
+    env['PYTHONPATH'] = os.pathsep.join(
+        [REPO, TEST_CONFIGS, env.get('PYTHONPATH', '')])
+    env['PYTHON'] = sys.executable
+    env.setdefault('OMP_NUM_THREADS', '1')
+    env.update(extra)
+    return env
+
+
+def run(command, cwd, check=True, timeout=600, **extra_env):
+    """Run a command (list) and return the CompletedProcess."""
+    result = subprocess.run(command, cwd=cwd, env=tool_env(**extra_env),
+                            capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f'{command} exited {result.returncode}\n'
+            f'--- stdout ---\n{result.stdout[-4000:]}\n'
+            f'--- stderr ---\n{result.stderr[-4000:]}')
+    return result
+
+
+def python_tool(script, *args):
+    return [sys.executable, osp.join(REPO, 'tools', script), *map(str, args)]
+
+
+def tiny_config(name):
+    return osp.join(TEST_CONFIGS, name)
+
+
+@pytest.fixture(scope='session')
+def trained_teacher(tmp_path_factory):
+    """A tiny teacher trained for 2 epochs by tools/train.py."""
+    work_dir = tmp_path_factory.mktemp('teacher')
+    run(python_tool('train.py', tiny_config('tiny_teacher_digits.py'),
+                    '--work-dir', work_dir), cwd=REPO)
+    return work_dir / 'epoch_2.pth'

@@ -1,0 +1,48 @@
+"""Turn a distillation checkpoint into a checkpoint of the student alone.
+
+    python tools/model_converters/convert_kd_ckpt_to_student.py KD_CKPT OUT
+
+Keeps the ``architecture.*`` weights (the student) without the prefix; the
+result loads strictly into the plain student config (``tools/test.py``).
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
+    __file__)))))
+
+import reducekd  # noqa: E402,F401
+import torch  # noqa: E402
+
+from reducekd.checkpoint import (CheckpointError,  # noqa: E402
+                                 load_local_checkpoint, state_dict_of)
+
+PREFIX = 'architecture.'
+
+
+def student_state_dict(state_dict):
+    """The student's weights of a distillation state dict, unprefixed."""
+    student = {key[len(PREFIX):]: value
+               for key, value in state_dict.items() if key.startswith(PREFIX)}
+    if not student:
+        raise CheckpointError(
+            f"no '{PREFIX}*' keys: not a distillation checkpoint (its keys "
+            f'start with {sorted({k.split(".")[0] for k in state_dict})}).')
+    return student
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('checkpoint', help='distillation checkpoint')
+    parser.add_argument('out', help='where to write the student checkpoint')
+    args = parser.parse_args(argv)
+    checkpoint = load_local_checkpoint(args.checkpoint, map_location='cpu')
+    student = student_state_dict(state_dict_of(checkpoint))
+    meta = dict(checkpoint.get('meta', {}), converted_from=args.checkpoint)
+    torch.save(dict(state_dict=student, meta=meta), args.out)
+    print(f'{len(student)} student tensors written to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
