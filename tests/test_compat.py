@@ -1,0 +1,159 @@
+"""Each repair of reducekd.compat: the breakage it repairs, and the repair.
+
+Every check runs in a fresh interpreter, because a repair changes the
+process for good. "Without" snippets load compat.py as a plain module and
+apply only the repairs a check needs, so each test fails when its own repair
+is removed. A "without" check that finds the stack already fine (a future
+torch, say) skips instead of failing: the repair is then not needed.
+"""
+import os.path as osp
+import pickle
+import sys
+import textwrap
+
+import pytest
+import torch
+
+from conftest import REPO, run
+
+LOAD_COMPAT = f'''
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location(
+    'compat_alone', {osp.join(REPO, 'reducekd', 'compat.py')!r})
+compat = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(compat)
+'''
+
+
+def python(code, tmp_path):
+    """Run ``code`` (one snippet, or a list of separately indented ones)."""
+    parts = [code] if isinstance(code, str) else code
+    script = tmp_path / 'snippet.py'
+    script.write_text(LOAD_COMPAT + ''.join(
+        textwrap.dedent(part) + '\n' for part in parts))
+    return run([sys.executable, str(script)], cwd=tmp_path, check=False)
+
+
+def expect_breakage(result, message):
+    if result.returncode == 0:
+        pytest.skip('the stack is already fine here: nothing to repair')
+    assert message in result.stderr, result.stderr[-3000:]
+
+
+def expect_success(result):
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_torchvision_imports_beside_cpu_torch(tmp_path):
+    expect_breakage(python('import torchvision', tmp_path),
+                    'operator torchvision::nms does not exist')
+    out = expect_success(python('''
+        assert compat.torchvision_ops_missing()
+        compat.declare_torchvision_op_schemas()
+        import torchvision
+        import torchvision.transforms.v2
+        assert not compat.torchvision_ops_missing()  # guard: now a no-op
+        print('ok', compat.APPLIED)
+        ''', tmp_path))
+    assert "ok ['torchvision_op_schemas']" in out
+
+
+def test_mmrazor_models_import(tmp_path):
+    before = '''
+        compat.declare_torchvision_op_schemas()
+        import mmrazor.models
+        '''
+    expect_breakage(python(before, tmp_path),
+                    '`torch>=1.13` is not installed properly')
+    out = expect_success(python('''
+        compat.declare_torchvision_op_schemas()
+        compat.stand_in_mmrazor_quantization()
+        import mmrazor.models
+        from mmrazor.registry import MODELS
+        assert MODELS.get('SingleTeacherDistill') is not None
+        from mmrazor.structures.quantization import QConfigHandler
+        try:
+            QConfigHandler()
+        except RuntimeError as error:
+            print('refused:', error)
+        ''', tmp_path))
+    assert 'refused: mmrazor\'s quantization is not available' in out
+
+
+def test_kd_soft_ce_loss_works(tmp_path):
+    prelude = '''
+        compat.declare_torchvision_op_schemas()
+        compat.stand_in_mmrazor_quantization()
+        import torch
+        from mmrazor.models.losses import KDSoftCELoss
+        '''
+    use = '''
+        loss = KDSoftCELoss(tau=2.0, reduction='mean')
+        print(float(loss(torch.ones(2, 3), torch.zeros(2, 3))))
+        '''
+    expect_breakage(python([prelude, use], tmp_path),
+                    "unexpected keyword argument 'reduction'")
+    out = expect_success(python(
+        [prelude, 'compat.restore_kd_soft_ce()', use], tmp_path))
+    # uniform student and teacher: soft CE = T^2 * log(3) with T=2
+    assert float(out.split()[-1]) == pytest.approx(4 * 1.0986123, rel=1e-5)
+
+
+PKG_CONFIG = '''
+    sys.modules['pkg_resources'] = None  # as with setuptools >= 82
+    compat.declare_torchvision_op_schemas()
+    from mmengine.config import Config
+    path = 'cfg.py'
+    open(path, 'w').write(
+        "_base_ = ['mmpretrain::_base_/models/resnet18_cifar.py']")
+    '''
+
+
+def test_package_configs_without_pkg_resources(tmp_path):
+    expect_breakage(python([PKG_CONFIG, 'Config.fromfile(path)'], tmp_path),
+                    'import pkg_resources')
+    out = expect_success(python([PKG_CONFIG, '''
+        assert compat.pkg_resources_missing()
+        compat.locate_packages_without_pkg_resources()
+        print(Config.fromfile(path).model.backbone.type)
+        '''], tmp_path))
+    assert out.strip().endswith('ResNet_CIFAR')
+
+
+def test_mmengine_checkpoint_loads_with_weights_only(
+        trained_teacher, tmp_path):
+    code = f'''
+        compat.declare_torchvision_op_schemas()
+        from mmengine.runner.checkpoint import CheckpointLoader
+        ckpt = CheckpointLoader.load_checkpoint({str(trained_teacher)!r})
+        print(sorted(ckpt))
+        '''
+    expect_breakage(python(code, tmp_path), 'Weights only load failed')
+    out = expect_success(python(
+        ['compat.allow_mmengine_checkpoints()', code], tmp_path))
+    assert "'message_hub'" in out and "'rng_states'" in out
+
+
+class _RunsCode:
+    """Unpickling this calls ``print``: a stand-in for a malicious file."""
+
+    def __reduce__(self):
+        return (print, ('payload ran',))
+
+
+def test_checkpoint_that_runs_code_is_refused(tmp_path):
+    from reducekd.checkpoint import CheckpointError, load_local_checkpoint
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'meta': _RunsCode()}, path)
+    with pytest.raises(CheckpointError, match='builtins.print'):
+        load_local_checkpoint(str(path))
+
+
+def test_guards_are_no_ops_once_repaired():
+    import reducekd.compat as compat
+    assert not compat.torchvision_ops_missing()
+    assert not compat.mmrazor_quantization_unimportable()
+    assert not compat.kd_soft_ce_is_placeholder()
+    applied = list(compat.APPLIED)
+    assert compat.repair_stack() == applied  # nothing applied twice
