@@ -8,6 +8,7 @@ The checkpoint must match the config's model exactly (strict loading).
 docs, and maps them onto mmpretrain's ``test_evaluator``.
 """
 import argparse
+import json
 import os
 import os.path as osp
 import sys
@@ -30,6 +31,8 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where the test log goes')
     parser.add_argument('--out', help='dump the predictions to this pickle')
+    parser.add_argument('--metrics-json', help='also write the metrics to '
+                        'this JSON file')
     parser.add_argument(
         '--eval', nargs='+', metavar='METRIC',
         help='metrics: accuracy, precision, recall, f1_score, support '
@@ -68,7 +71,10 @@ def main(argv=None):
         model, args.checkpoint, what='model',
         hint='Test a checkpoint with the config that trained it; for a '
         'student alone convert it with tools/model_converters/.')
-    runner.test()
+    metrics = runner.test()
+    if args.metrics_json and runner.rank == 0:
+        with open(args.metrics_json, 'w') as file:
+            json.dump(metrics, file, indent=1)
 
 
 if __name__ == '__main__':

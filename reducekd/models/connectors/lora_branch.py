@@ -61,6 +61,8 @@ class LowRankConvBranch(nn.Module):
 
     Neither conv has a bias or a BatchNorm, as in ReduceNet's LoRA branch.
     With ``lambda_relu=True`` the branch can only be merged once ``λ == 1``.
+    The up-projection starts at zero (as in LoRA), so a student that
+    inherited its teacher's weights starts as exactly that network.
 
     Args:
         in_channels (int): Input channels of the accompanied conv3x3.
@@ -84,6 +86,7 @@ class LowRankConvBranch(nn.Module):
             in_channels, rank, 3, stride=stride, padding=1, bias=False)
         self.act = LambdaReLU() if lambda_relu else nn.Identity()
         self.up = nn.Conv2d(rank, out_channels, 1, bias=False)
+        nn.init.zeros_(self.up.weight)
 
     def forward(self, x):
         return self.up(self.act(self.down(x)))
@@ -105,6 +108,10 @@ class LowRankConvBranch(nn.Module):
 class Conv1x1BNBranch(nn.Module):
     """RepVGG-style branch: conv1x1(in, out, stride) -> BatchNorm.
 
+    The BatchNorm's scale starts at zero, so the branch starts as a zero
+    function and an inheriting student starts as exactly its inherited
+    network.
+
     Args:
         in_channels (int): Input channels of the accompanied conv3x3.
         out_channels (int): Output channels of the accompanied conv3x3.
@@ -116,6 +123,7 @@ class Conv1x1BNBranch(nn.Module):
         self.conv = nn.Conv2d(
             in_channels, out_channels, 1, stride=stride, bias=False)
         self.bn = nn.BatchNorm2d(out_channels)
+        nn.init.zeros_(self.bn.weight)
 
     def forward(self, x):
         return self.bn(self.conv(x))

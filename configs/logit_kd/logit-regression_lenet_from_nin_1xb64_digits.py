@@ -1,0 +1,38 @@
+# [1] Logit regression (Ba & Caruana, "Do Deep Nets Really Need to be Deep?",
+# NIPS 2014, https://arxiv.org/abs/1312.6184): the LeNet student regresses
+# the frozen NiN teacher's logits, digits demo (20 images per class).
+# As in the seed (chengshengchan/model_compression, teacher-student.py):
+# loss = tf.nn.l2_loss(t - s) / batch = 0.5 * sum of squares / batch, i.e.
+# LogitRegressionLoss(reduction='batchmean', loss_weight=0.5); the labels are
+# not used (student_loss_weight=0: the student's CE is logged, times 0).
+_base_ = [
+    '../_base_/models/nin_lenet.py',
+    '../_base_/datasets/digits_20per_class_bs64.py',
+    '../_base_/schedules/digits_adam_step_30e.py',
+    '../_base_/default_runtime.py',
+]
+# Written by `tools/dist_train.sh ... configs/logit_kd/nin_1xb32_digits.py
+# work_dirs/nin_1xb32_digits` (the teacher config's default work dir).
+teacher_ckpt = 'work_dirs/nin_1xb32_digits/epoch_50.pth'
+
+model = dict(
+    type='StrictTeacherDistill',
+    architecture={{_base_.lenet_student}},
+    teacher={{_base_.nin_teacher}},
+    teacher_ckpt=teacher_ckpt,
+    student_loss_weight=0.0,
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(
+            logits=dict(type='ModuleOutputs', source='head.fc')),
+        teacher_recorders=dict(
+            logits=dict(type='ModuleOutputs', source='head.fc')),
+        distill_losses=dict(
+            loss_logit=dict(type='LogitRegressionLoss', loss_weight=0.5,
+                            reduction='batchmean')),
+        loss_forward_mappings=dict(
+            loss_logit=dict(
+                preds_S=dict(from_student=True, recorder='logits'),
+                preds_T=dict(from_student=False, recorder='logits')))))
+
+find_unused_parameters = False

@@ -1,0 +1,68 @@
+"""Fuse a trained student's linear (LoRA) branches into its main convs.
+
+    python tools/model_converters/reparameterize.py CONFIG CHECKPOINT OUT
+
+CONFIG is the config that trained CHECKPOINT: a distillation config (its
+student, ``model.architecture``, is fused) or a plain one. The written
+checkpoint holds the student alone, with exactly the parameters of the plain
+student (e.g. ``configs/reducenet/reduce20-w1-student_1xb64_digits.py``),
+which loads it strictly for ``tools/test.py`` / ``dist_test.sh``.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
+    __file__)))))
+
+import reducekd  # noqa: E402,F401
+import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+
+from reducekd.checkpoint import (load_local_checkpoint,  # noqa: E402
+                                 state_dict_of)
+from reducekd.complexity import build_in_scope, models_of_config  # noqa
+from reducekd.models.utils import reparameterize_model  # noqa: E402
+
+PREFIX = 'architecture.'
+
+
+def trained_student(cfg, checkpoint_path):
+    """The config's student (or model) with the checkpoint's weights."""
+    role, model_cfg = models_of_config(cfg)[-1]
+    model = build_in_scope(model_cfg, cfg.get('default_scope', 'reducekd'))
+    state = state_dict_of(load_local_checkpoint(checkpoint_path, 'cpu'))
+    if any(key.startswith(PREFIX) for key in state):
+        state = {key[len(PREFIX):]: value for key, value in state.items()
+                 if key.startswith(PREFIX)}
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+@torch.no_grad()
+def largest_output_difference(model, fused, input_shape=(4, 3, 32, 32)):
+    """Max relative difference of logits on random inputs (eval mode)."""
+    inputs = torch.randn(input_shape)
+    expected, got = model(inputs), fused(inputs)
+    return float(((expected - got).abs().max() /
+                  expected.abs().max().clamp_min(1e-12)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='config that trained the checkpoint')
+    parser.add_argument('checkpoint')
+    parser.add_argument('out', help='where to write the fused student')
+    args = parser.parse_args(argv)
+    model = trained_student(Config.fromfile(args.config), args.checkpoint)
+    fused = reparameterize_model(model)
+    difference = largest_output_difference(model, fused)
+    torch.save(dict(state_dict=fused.state_dict(),
+                    meta=dict(reparameterized_from=args.checkpoint)),
+               args.out)
+    print(f'fused student written to {args.out}; largest relative logit '
+          f'difference to the unfused student: {difference:.2e}')
+
+
+if __name__ == '__main__':
+    main()
