@@ -13,8 +13,9 @@ $(STAMP): setup.py requirements/constraints.txt
 	$(VENV)/bin/pip install -q -c requirements/constraints.txt -e ".[lite,tests]"
 	touch $(STAMP)
 
+# ReduceNet end to end on the embedded digits: stage 1, stage 2, fuse, test.
 demo: $(STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sh tools/demo.sh
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" python tools/reducenet_pipeline.py
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest tests

@@ -31,14 +31,13 @@ def measure(model, input_shape=(3, 32, 32)):
 
 
 def models_of_config(cfg):
-    """``[(role, model_cfg)]``: teacher and student of a distillation
-    config, or the single model of a plain one."""
+    """``[(role, model_cfg)]``: the teacher and the student of a
+    distillation config (those it has), or the single model of a plain one."""
     model = cfg.model
-    if 'architecture' in model and 'teacher' in model:
-        return [('teacher', model.teacher), ('student', model.architecture)]
-    if 'architecture' in model:
-        return [('student', model.architecture)]
-    return [('model', model)]
+    roles = [(role, model[key]) for role, key in (('teacher', 'teacher'),
+                                                  ('student', 'architecture'))
+             if key in model]
+    return roles or [('model', model)]
 
 
 def human(number):

@@ -84,7 +84,8 @@ def test_train_stage_through_dist_train(pretrain_run, teacher_ckpt,
 
 def train_main():
     """tools/train.py's main(), called in this process (no interpreter
-    start-up per case)."""
+    start-up per case; test_train_test_tools.py checks the exit status and
+    stderr of a CheckpointError raised there from the command line)."""
     spec = importlib.util.spec_from_file_location(
         'reducekd_train_tool', osp.join(REPO, 'tools', 'train.py'))
     module = importlib.util.module_from_spec(spec)
@@ -125,18 +126,3 @@ def test_bad_stage1_checkpoint_stops_before_training(
     assert expected in str(error.value)
     assert not list(work_dir.glob('*.pth'))
 
-
-def test_missing_stage1_checkpoint_from_the_command_line(teacher_ckpt,
-                                                         tmp_path):
-    work_dir = tmp_path / 'ft'
-    result = run(['sh', 'tools/dist_train.sh', 'local', 'demo',
-                  tiny_config('tiny_ft_train_digits.py'), work_dir,
-                  '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}',
-                  f'model.paraphraser_ckpt={tmp_path}/no_such.pth'],
-                 cwd=REPO, check=False)
-    assert result.returncode != 0
-    assert 'CheckpointError' in result.stderr
-    assert "paraphraser checkpoint '" in result.stderr
-    assert 'does not exist' in result.stderr
-    assert 'Epoch(train)' not in result.stdout + result.stderr
-    assert not list(work_dir.glob('*.pth'))

@@ -22,6 +22,16 @@ nin_teacher = dict(
     head=dict(type='LinearClsHead', num_classes=10, in_channels=192,
               loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
 )
+# The digits demo's teacher: the same NiN without dropout. On 200 training
+# images NiN (no normalisation layers) learns too slowly with dropout 0.5 for
+# a CPU demo (21% test accuracy after 140 Adam steps, against 68% without).
+nin_teacher_no_dropout = dict(
+    type='ImageClassifier',
+    backbone=dict(type='NiN', dropout=0.0),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=192,
+              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+)
 lenet_student = dict(
     type='ImageClassifier',
     backbone=dict(type='LeNetCIFAR', conv_channels=(64, 128),

@@ -296,11 +296,12 @@ class FactorTransferPretrain(BaseModel):
 
     def _check_no_student(self) -> None:
         name = type(self).__name__
-        if self.distiller.student_recorders.recorders:
+        student_recorders = sorted(self.distiller.student_recorders.recorders)
+        if student_recorders:
             raise ValueError(
                 f'{name} builds no student, but the distiller has student '
-                f'recorders {sorted(self.distiller.student_recorders.recorders)}'
-                '. Remove them (the student belongs to stage 2).')
+                f'recorders {student_recorders}. Remove them (the student '
+                'belongs to stage 2).')
         for loss_name, mapping in self.distiller.loss_forward_mappings.items():
             for arg, info in mapping.items():
                 if info.get('from_student', False):

@@ -1,0 +1,3 @@
+# The reduce20 w4 student on CIFAR-10 (alone, or as deploy config).
+_base_ = ['./reduce20-w1-student_1xb128_cifar10.py']
+model = dict(backbone=dict(width=4), head=dict(in_channels=256))

@@ -1,0 +1,37 @@
+"""Every config of the repository loads, and every model in it builds."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from conftest import REPO, python_tool, run
+from reducekd.complexity import build_in_scope, models_of_config
+
+CONFIGS = sorted(
+    path for path in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
+                               recursive=True)
+    if '_base_' not in path)
+
+
+@pytest.mark.parametrize('path', CONFIGS,
+                         ids=[osp.relpath(p, REPO) for p in CONFIGS])
+def test_config_loads_and_models_build(path):
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'reducekd'
+    for _, model_cfg in models_of_config(cfg):
+        model_cfg = model_cfg.copy()
+        model_cfg.pop('init_cfg', None)
+        assert build_in_scope(model_cfg) is not None
+
+
+@pytest.mark.parametrize('width,teacher,student', [
+    (1, 412_058, 272_474), (2, 1_640_234, 1_084_586)])
+def test_get_flops_shows_reference_parameter_counts(width, teacher, student):
+    config = osp.join(
+        REPO, 'configs', 'reducenet',
+        f'reducenet_reduce20-w{width}-student_from_reduce20-w{width}-e1-'
+        'teacher_1xb128_cifar10.py')
+    output = run(python_tool('analysis/get_flops.py', config), cwd=REPO).stdout
+    assert f'| teacher  | {teacher:>11,d}' in output
+    assert f'| student  | {student:>11,d}' in output
