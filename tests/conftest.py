@@ -3,6 +3,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -10,6 +11,7 @@ import reducekd  # noqa: F401  (repairs the stack for in-process tests)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEST_CONFIGS = osp.join(REPO, 'tests', 'data', 'configs')
+SCRATCH = tempfile.mkdtemp(prefix='reducekd-tests-')
 
 
 def tool_env(**extra):
@@ -26,7 +28,16 @@ def tool_env(**extra):
 
 
 def run(command, cwd, check=True, timeout=600, **extra_env):
-    """Run a command (list) and return the CompletedProcess."""
+    """Run a command (list) and return the CompletedProcess.
+
+    A command given from the repository (``cwd=REPO``, ``tools/...``) runs
+    in a scratch directory instead, so the tools' default ``work_dirs/``
+    never lands in the repository.
+    """
+    if cwd == REPO:
+        command = [osp.join(REPO, part) if str(part).startswith('tools/')
+                   else part for part in command]
+        cwd = SCRATCH
     result = subprocess.run(command, cwd=cwd, env=tool_env(**extra_env),
                             capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:

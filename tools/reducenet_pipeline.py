@@ -40,7 +40,12 @@ def sh(script, *args):
                        'VERBOSE') else None)
 
 
-def train(partition, config, work_dir, options):
+def train(partition, config, work_dir, options, last):
+    """Train unless ``work_dir`` already holds the final checkpoint (a
+    rerun of the pipeline continues where an earlier one stopped)."""
+    if osp.isfile(osp.join(work_dir, last)):
+        print(f'  {osp.join(work_dir, last)} exists: not trained again')
+        return
     started = time.time()
     sh('dist_train.sh', partition, 'reducenet', config, work_dir,
        '--cfg-options', *options)
@@ -77,15 +82,16 @@ def main(argv=None):
     last = f'epoch_{args.epochs}.pth'
 
     print('== stage 1: teacher', flush=True)
-    train(args.partition, TEACHER, osp.join(work_dir, 'teacher'), options)
+    train(args.partition, TEACHER, osp.join(work_dir, 'teacher'), options,
+          last)
     teacher_ckpt = osp.join(work_dir, 'teacher', last)
     print('== baseline: the student trained alone', flush=True)
     train(args.partition, STUDENT, osp.join(work_dir, 'student_alone'),
-          options)
+          options, last)
     print('== stage 2: inherit the teacher\'s weights, distil, LoRA branch',
           flush=True)
     train(args.partition, REDUCENET, osp.join(work_dir, 'reducenet'),
-          options + [f'model.teacher_ckpt={teacher_ckpt}'])
+          options + [f'model.teacher_ckpt={teacher_ckpt}'], last)
     print('== fuse the LoRA branch into the main convs', flush=True)
     fused = osp.join(work_dir, 'reducenet', 'fused_student.pth')
     sh('model_converters/reparameterize.py', REDUCENET,

@@ -13,7 +13,8 @@ _base_ = [
 ]
 lamda = 0.3  # weight of the cross-entropy on labels (the seed's --lamda)
 tau = 0.3  # temperature (the seed's --tau)
-# Written by `tools/dist_train.sh ... configs/resnet/resnet18-w16_1xb64_digits.py
+# Written by `tools/dist_train.sh ...
+# configs/resnet/resnet18-w16_1xb64_digits.py
 # work_dirs/resnet18-w16_1xb64_digits` (the teacher config's default work dir).
 teacher_ckpt = 'work_dirs/resnet18-w16_1xb64_digits/epoch_15.pth'
 

@@ -10,7 +10,8 @@ _base_ = [
     '../_base_/schedules/digits_sgd_cosine_15e.py',
     '../_base_/default_runtime.py',
 ]
-# Written by `tools/dist_train.sh ... configs/resnet/resnet18-w16_1xb64_digits.py
+# Written by `tools/dist_train.sh ...
+# configs/resnet/resnet18-w16_1xb64_digits.py
 # work_dirs/resnet18-w16_1xb64_digits` (the teacher config's default work dir).
 teacher_ckpt = 'work_dirs/resnet18-w16_1xb64_digits/epoch_15.pth'
 

@@ -24,7 +24,8 @@ nin_teacher = dict(
 )
 # The digits demo's teacher: the same NiN without dropout. On 200 training
 # images NiN (no normalisation layers) learns too slowly with dropout 0.5 for
-# a CPU demo (21% test accuracy after 140 Adam steps, against 68% without).
+# a CPU demo: 21.7% test accuracy after 140 Adam steps (batch 32); without
+# dropout 82.2% after 390 steps (batch 16, configs/logit_kd/nin_1xb16_digits).
 nin_teacher_no_dropout = dict(
     type='ImageClassifier',
     backbone=dict(type='NiN', dropout=0.0),
