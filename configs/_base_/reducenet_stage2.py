@@ -12,15 +12,7 @@ model = dict(
     teacher={{_base_.reduce_teacher}},
     student_loss_weight=1 - alpha,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        distill_losses=dict(
+        type='LogitDistiller',
+        losses=dict(
             loss_kd=dict(type='KDLoss', tau=5, loss_weight=alpha,
-                         reduction='batchmean')),
-        loss_forward_mappings=dict(
-            loss_kd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_T=dict(from_student=False, recorder='logits')))))
+                         reduction='batchmean'))))

@@ -19,17 +19,9 @@ model = dict(
     teacher={{_base_.resnet18_w16}},
     teacher_ckpt=teacher_ckpt,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        distill_losses=dict(
+        type='LogitDistiller',
+        losses=dict(
             loss_kd=dict(type='KLDivergence', tau=5, loss_weight=alpha,
-                         reduction='batchmean')),
-        loss_forward_mappings=dict(
-            loss_kd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_T=dict(from_student=False, recorder='logits')))))
+                         reduction='batchmean'))))
 
 find_unused_parameters = False

@@ -30,17 +30,9 @@ model = dict(
     teacher_ckpt=teacher_ckpt,
     student_loss_weight=lamda,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        distill_losses=dict(
+        type='LogitDistiller',
+        losses=dict(
             loss_kd=dict(type='KDLoss', tau=tau, loss_weight=1 - lamda,
-                         reduction='batchmean')),
-        loss_forward_mappings=dict(
-            loss_kd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_T=dict(from_student=False, recorder='logits')))))
+                         reduction='batchmean'))))
 
 find_unused_parameters = False

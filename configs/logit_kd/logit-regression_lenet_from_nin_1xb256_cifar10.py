@@ -22,18 +22,10 @@ model = dict(
     teacher_ckpt=teacher_ckpt,
     student_loss_weight=0.0,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        distill_losses=dict(
+        type='LogitDistiller',
+        losses=dict(
             loss_logit=dict(type='LogitRegressionLoss', loss_weight=0.5,
-                            reduction='batchmean')),
-        loss_forward_mappings=dict(
-            loss_logit=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_T=dict(from_student=False, recorder='logits')))))
+                            reduction='batchmean'))))
 
 # The seed's data and schedule: batch 256, no data augmentation, Adam lr 1e-3,
 # 100 epochs, x0.1 at epoch 80. The seed ran its frozen teacher with dropout

@@ -21,18 +21,10 @@ model = dict(
     teacher_ckpt=teacher_ckpt,
     student_loss_weight=0.0,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        distill_losses=dict(
+        type='LogitDistiller',
+        losses=dict(
             loss_noisy=dict(type='NoisyTeacherLoss', noisy_ratio=0.5,
                             sigma=0.1, loss_weight=0.5,
-                            reduction='batchmean')),
-        loss_forward_mappings=dict(
-            loss_noisy=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_T=dict(from_student=False, recorder='logits')))))
+                            reduction='batchmean'))))
 
 find_unused_parameters = False

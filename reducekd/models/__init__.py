@@ -1,2 +1,3 @@
 """reducekd's models: backbones, connectors, distill losses, algorithms."""
-from . import algorithms, backbones, connectors, losses, utils  # noqa: F401
+from . import (algorithms, backbones, connectors, distillers,  # noqa: F401
+               losses, utils)

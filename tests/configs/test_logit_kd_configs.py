@@ -64,7 +64,7 @@ def test_distill_config_wiring_and_teacher_ckpt(path):
     cfg = Config.fromfile(path)
     assert is_distill(cfg)
     method = config_id(path).split('_')[0]
-    (loss_cfg, ) = cfg.model.distiller.distill_losses.values()
+    (loss_cfg, ) = cfg.model.distiller.losses.values()
     assert loss_cfg.type == DISTILL_LOSSES[method]
 
     # teacher_ckpt is the last checkpoint the teacher config writes to its
@@ -99,10 +99,10 @@ def test_seed_hyper_parameters_in_cifar10_configs():
     noisy = Config.fromfile(
         osp.join(CONFIG_DIR, 'noisy-teacher_lenet_from_nin_1xb256_cifar10.py'))
     assert kd.model.student_loss_weight == pytest.approx(0.3)  # lambda
-    assert kd.model.distiller.distill_losses.loss_kd.tau == 0.3
-    assert kd.model.distiller.distill_losses.loss_kd.loss_weight == \
+    assert kd.model.distiller.losses.loss_kd.tau == 0.3
+    assert kd.model.distiller.losses.loss_kd.loss_weight == \
         pytest.approx(0.7)
-    loss = noisy.model.distiller.distill_losses.loss_noisy
+    loss = noisy.model.distiller.losses.loss_noisy
     assert (loss.noisy_ratio, loss.sigma) == (0.5, 0.1)
     for cfg in (kd, noisy):
         assert cfg.optim_wrapper.optimizer.type == 'Adam'

@@ -15,15 +15,7 @@ model = dict(
     teacher_ckpt='set-by-the-test.pth',
     student_loss_weight=0.3,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc')),
-        distill_losses=dict(
+        type='LogitDistiller',
+        losses=dict(
             loss_kd=dict(type='KLDivergence', tau=5, loss_weight=0.7,
-                         reduction='batchmean')),
-        loss_forward_mappings=dict(
-            loss_kd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_T=dict(from_student=False, recorder='logits')))))
+                         reduction='batchmean'))))

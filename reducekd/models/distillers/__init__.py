@@ -1,0 +1,2 @@
+"""reducekd distillers."""
+from .logit_distiller import LogitDistiller  # noqa: F401
