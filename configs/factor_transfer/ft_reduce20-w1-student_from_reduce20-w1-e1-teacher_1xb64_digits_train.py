@@ -13,7 +13,7 @@ _base_ = [
 ]
 teacher_ckpt = 'work_dirs/reduce20-w1-e1-teacher_1xb64_digits/epoch_80.pth'
 paraphraser_ckpt = ('work_dirs/ft_reduce20-w1-student_from_reduce20-w1-e1-'
-                    'teacher_1xb64_digits_pretrain/epoch_50.pth')
+                    'teacher_1xb64_digits_pretrain/epoch_150.pth')
 
 model = dict(
     type='FactorTransferDistill',
