@@ -7,7 +7,7 @@ from torch import nn
 
 import reducekd  # noqa: F401  (repairs the stack first)
 from reducekd.models.backbones import ReduceResNet
-from reducekd.models.connectors import LambdaReLU
+from reducekd.models.connectors import LambdaReLU, LowRankConvBranch
 from reducekd.models.utils import (fuse_conv_bn, pad_1x1_to_3x3,
                                    reparameterize_model)
 from reducekd.registry import MODELS
@@ -48,9 +48,19 @@ def build_classifier(**backbone):
                 loss=dict(type='CrossEntropyLoss'))))
 
 
+def randomize_branch_outputs(model):
+    """Branches start as zero functions; give them random weights so that a
+    wrong fusion shows."""
+    for m in model.modules():
+        if isinstance(m, LowRankConvBranch):
+            nn.init.normal_(m.up.weight, 0.0, 0.5)
+    return model
+
+
 def eval_model(model):
     torch.manual_seed(0)
     randomize_batchnorms(model)
+    randomize_branch_outputs(model)
     set_lambdas(model, 1.0)
     model.double()
     model.eval()  # mmpretrain's BaseBackbone.train() returns None
@@ -131,3 +141,17 @@ def test_reparameterize_model_copies_unless_inplace():
     state = copy.deepcopy(model.state_dict())
     reparameterize_model(model, inplace=True)  # fusing again changes nothing
     assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize('lora,with_bottleneck', [
+    (LOW_RANK_LAMBDA, False), (CONV1X1_BN, False), (None, True)])
+def test_folding_batchnorms_keeps_the_outputs(lora, with_bottleneck):
+    model = eval_model(build_classifier(with_bottleneck=with_bottleneck,
+                                        lora=lora))
+    deployed = reparameterize_model(model, fuse_bn=True)
+    batchnorms = [m for m in deployed.modules()
+                  if isinstance(m, nn.BatchNorm2d)]
+    # only each block's merge.bn1 (it reads a sum of branches) stays
+    assert len(batchnorms) == 3
+    x = torch.randn(2, 3, 32, 32, dtype=torch.float64)
+    assert torch.allclose(deployed(x), model(x), rtol=1e-5)

@@ -1,3 +1,3 @@
 """reducekd utils."""
-from .reparameterize import (fuse_conv_bn, pad_1x1_to_3x3,  # noqa: F401
-                             reparameterize_model)
+from .reparameterize import (fold_batchnorms, fuse_conv_bn,  # noqa: F401
+                             pad_1x1_to_3x3, reparameterize_model)

@@ -56,13 +56,61 @@ def pad_1x1_to_3x3(kernel):
 
 
 @torch.no_grad()
-def reparameterize_model(model: nn.Module, inplace: bool = False):
+def fold_batchnorms(model: nn.Module):
+    """Fold, in place, every BatchNorm that directly follows a convolution.
+
+    Within each ``nn.Sequential``, a ``Conv2d`` followed by a ``BatchNorm2d``
+    becomes one ``Conv2d`` with a bias (from :func:`fuse_conv_bn`) followed
+    by an ``nn.Identity``. The result computes the same function as the
+    eval-mode model with fewer operations, but no longer has the trained
+    model's ``state_dict`` keys: it is for deployment, not for loading into
+    a config. BatchNorms that do not directly follow a convolution (e.g.
+    ReduceNet's ``merge.bn1``, which reads a sum of branches) stay.
+
+    Args:
+        model (nn.Module): The model; it should be in eval mode.
+
+    Returns:
+        int: How many BatchNorms were folded.
+    """
+    folded = 0
+    for container in list(model.modules()):
+        if not isinstance(container, nn.Sequential):
+            continue
+        names = list(container._modules)
+        for first, second in zip(names, names[1:]):
+            conv, bn = container._modules[first], container._modules[second]
+            if not (isinstance(conv, nn.Conv2d)
+                    and isinstance(bn, nn.BatchNorm2d)):
+                continue
+            kernel, bias = fuse_conv_bn(conv, bn)
+            fused = nn.Conv2d(
+                conv.in_channels, conv.out_channels, conv.kernel_size,
+                stride=conv.stride, padding=conv.padding,
+                dilation=conv.dilation, groups=conv.groups, bias=True,
+                device=kernel.device, dtype=kernel.dtype)
+            fused.weight.copy_(kernel)
+            fused.bias.copy_(bias)
+            container._modules[first] = fused
+            container._modules[second] = nn.Identity()
+            folded += 1
+    return folded
+
+
+@torch.no_grad()
+def reparameterize_model(model: nn.Module, inplace: bool = False,
+                         fuse_bn: bool = False):
     """Fuse every module of ``model`` that has a ``reparameterize()`` method.
 
     Args:
         model (nn.Module): The model to fuse.
         inplace (bool): Fuse ``model`` itself instead of a deep copy.
             Defaults to False.
+        fuse_bn (bool): Also fold BatchNorms into the convolutions they
+            follow (:func:`fold_batchnorms`); the result is a deploy model
+            whose ``state_dict`` no longer matches a config. Defaults to
+            False: only the branches are merged, and a ReduceNet student
+            keeps exactly the plain student's structure.
 
     Returns:
         nn.Module: The fused model (``model`` itself when ``inplace``).
@@ -72,4 +120,7 @@ def reparameterize_model(model: nn.Module, inplace: bool = False):
     for module in list(model.modules()):
         if hasattr(module, 'reparameterize'):
             module.reparameterize()
+    if fuse_bn:
+        model.eval()
+        fold_batchnorms(model)
     return model
