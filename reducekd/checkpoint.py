@@ -115,3 +115,23 @@ def load_state_dict_strictly(model, filename, what='model', hint=''):
             f'{what} checkpoint {filename} does not match the {what} '
             f'({type(model).__name__}):\n{problems}\n{hint}'.rstrip())
     model.load_state_dict(state, strict=True)
+
+
+#: Prefix of the student's weights in a distillation checkpoint.
+STUDENT_PREFIX = 'architecture.'
+
+
+def student_state_dict(state_dict):
+    """The student's weights of a distillation state dict, unprefixed.
+
+    Raises:
+        CheckpointError: The state dict has no ``architecture.*`` keys.
+    """
+    student = {key[len(STUDENT_PREFIX):]: value
+               for key, value in state_dict.items()
+               if key.startswith(STUDENT_PREFIX)}
+    if not student:
+        raise CheckpointError(
+            f"no '{STUDENT_PREFIX}*' keys: not a distillation checkpoint (its "
+            f'keys start with {sorted({k.split(".")[0] for k in state_dict})}).')
+    return student

@@ -13,8 +13,9 @@ Everything the tools do to a config before mmengine sees it is here, so
   continues a run exactly.
 """
 import difflib
+import os
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
 
 from reducekd.dist import (cpu_model_wrapper_cfg, init_distributed,
                            uses_cpu_process_group)
@@ -99,3 +100,23 @@ def prepare_config(cfg, launcher='none', work_dir=None, cfg_options=None):
         cfg.model_wrapper_cfg = ConfigDict(
             cpu_model_wrapper_cfg(cfg.get('model_wrapper_cfg')))
     return cfg
+
+
+def add_runner_arguments(parser):
+    """The options train.py and test.py share: ``--work-dir``,
+    ``--cfg-options``, ``--launcher`` and ``--local-rank``/``--local_rank``
+    (torch >= 2.0 passes the dash form, older launchers the underscore)."""
+    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+
+
+def parse_runner_arguments(parser, argv=None):
+    """Parse, and export ``LOCAL_RANK`` as mmengine expects it."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args

@@ -9,27 +9,26 @@ docs, and maps them onto mmpretrain's ``test_evaluator``.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from reducekd.checkpoint import load_state_dict_strictly  # noqa: E402
 from reducekd.evaluation import evaluator_for_metrics  # noqa: E402
-from reducekd.runner import prepare_config  # noqa: E402
+from reducekd.runner import (add_runner_arguments,  # noqa: E402
+                             parse_runner_arguments, prepare_config)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='test config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='where the test log goes')
+    add_runner_arguments(parser)
     parser.add_argument('--out', help='dump the predictions to this pickle')
     parser.add_argument('--metrics-json', help='also write the metrics to '
                         'this JSON file')
@@ -37,14 +36,7 @@ def parse_args(argv=None):
         '--eval', nargs='+', metavar='METRIC',
         help='metrics: accuracy, precision, recall, f1_score, support '
         "(default: the config's test_evaluator)")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_runner_arguments(parser, argv)
 
 
 def main(argv=None):

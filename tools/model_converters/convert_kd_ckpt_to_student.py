@@ -15,21 +15,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 import reducekd  # noqa: E402,F401
 import torch  # noqa: E402
 
-from reducekd.checkpoint import (CheckpointError,  # noqa: E402
-                                 load_local_checkpoint, state_dict_of)
-
-PREFIX = 'architecture.'
-
-
-def student_state_dict(state_dict):
-    """The student's weights of a distillation state dict, unprefixed."""
-    student = {key[len(PREFIX):]: value
-               for key, value in state_dict.items() if key.startswith(PREFIX)}
-    if not student:
-        raise CheckpointError(
-            f"no '{PREFIX}*' keys: not a distillation checkpoint (its keys "
-            f'start with {sorted({k.split(".")[0] for k in state_dict})}).')
-    return student
+from reducekd.checkpoint import (load_local_checkpoint,  # noqa: E402
+                                 state_dict_of, student_state_dict)
 
 
 def main(argv=None):

@@ -19,12 +19,11 @@ import reducekd  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
-from reducekd.checkpoint import (load_local_checkpoint,  # noqa: E402
-                                 state_dict_of)
+from reducekd.checkpoint import (STUDENT_PREFIX,  # noqa: E402
+                                 load_local_checkpoint, state_dict_of,
+                                 student_state_dict)
 from reducekd.complexity import build_in_scope, models_of_config  # noqa
 from reducekd.models.utils import reparameterize_model  # noqa: E402
-
-PREFIX = 'architecture.'
 
 
 def trained_student(cfg, checkpoint_path):
@@ -32,9 +31,8 @@ def trained_student(cfg, checkpoint_path):
     role, model_cfg = models_of_config(cfg)[-1]
     model = build_in_scope(model_cfg, cfg.get('default_scope', 'reducekd'))
     state = state_dict_of(load_local_checkpoint(checkpoint_path, 'cpu'))
-    if any(key.startswith(PREFIX) for key in state):
-        state = {key[len(PREFIX):]: value for key, value in state.items()
-                 if key.startswith(PREFIX)}
+    if any(key.startswith(STUDENT_PREFIX) for key in state):
+        state = student_state_dict(state)
     model.load_state_dict(state, strict=True)
     return model.eval()
 
