@@ -10,7 +10,10 @@ Everything the tools do to a config before mmengine sees it is here, so
 * on a CPU-only machine with a launcher, :mod:`reducekd.dist` starts the gloo
   group and DDP gets no device ids;
 * :class:`~reducekd.engine.hooks.RNGStateHook` is added so ``--resume``
-  continues a run exactly.
+  continues a run exactly, and
+  :class:`~reducekd.engine.hooks.ResumeScheduleCheckHook` so a resume whose
+  config changed the learning-rate schedule fails instead of keeping the
+  checkpoint's schedule silently.
 """
 import difflib
 import os
@@ -64,11 +67,15 @@ def _disable_persistent_workers_without_workers(cfg):
             loader['persistent_workers'] = False
 
 
-def _ensure_rng_state_hook(cfg):
+# Hooks every run gets (unless its config lists them already).
+ALWAYS_ON_HOOKS = ('RNGStateHook', 'ResumeScheduleCheckHook')
+
+
+def _ensure_always_on_hooks(cfg):
     hooks = list(cfg.get('custom_hooks') or [])
-    if not any(hook.get('type') in ('RNGStateHook', 'reducekd.RNGStateHook')
-               for hook in hooks):
-        hooks.append(dict(type='reducekd.RNGStateHook'))
+    listed = {str(hook.get('type')).replace('reducekd.', '') for hook in hooks}
+    hooks += [dict(type=f'reducekd.{name}') for name in ALWAYS_ON_HOOKS
+              if name not in listed]
     cfg.custom_hooks = hooks
 
 
@@ -94,7 +101,7 @@ def prepare_config(cfg, launcher='none', work_dir=None, cfg_options=None):
     if work_dir is not None:
         cfg.work_dir = work_dir
     _disable_persistent_workers_without_workers(cfg)
-    _ensure_rng_state_hook(cfg)
+    _ensure_always_on_hooks(cfg)
     if uses_cpu_process_group(launcher):
         init_distributed(launcher)
         cfg.model_wrapper_cfg = ConfigDict(

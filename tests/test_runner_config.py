@@ -32,11 +32,13 @@ def test_persistent_workers_only_with_workers():
     assert cfg.val_dataloader.persistent_workers is True
 
 
-def test_rng_state_hook_added_once():
+def test_always_on_hooks_added_once():
     cfg = prepare_config(config(custom_hooks=[dict(type='RNGStateHook')]))
-    assert [h['type'] for h in cfg.custom_hooks] == ['RNGStateHook']
+    assert [h['type'] for h in cfg.custom_hooks] == [
+        'RNGStateHook', 'reducekd.ResumeScheduleCheckHook']
     cfg = prepare_config(config())
-    assert [h['type'] for h in cfg.custom_hooks] == ['reducekd.RNGStateHook']
+    assert [h['type'] for h in cfg.custom_hooks] == [
+        'reducekd.RNGStateHook', 'reducekd.ResumeScheduleCheckHook']
 
 
 def test_eval_names_map_to_mmpretrain_metrics():

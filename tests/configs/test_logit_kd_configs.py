@@ -34,11 +34,12 @@ def is_distill(cfg):
 
 def test_every_method_has_its_configs():
     names = {config_id(path) for path in CONFIGS}
-    for dataset in ('1xb256_cifar10', '1xb64_digits'):
+    for teacher, dataset in (('nin', '1xb256_cifar10'),
+                             ('nin-bn', '1xb16_digits')):
         for method in DISTILL_LOSSES:
-            assert f'{method}_lenet_from_nin_{dataset}' in names
+            assert f'{method}_lenet_from_{teacher}_{dataset}' in names
         assert f'lenet_{dataset}' in names
-    assert {'nin_1xb256_cifar10', 'nin_1xb16_digits'} <= names
+    assert {'nin_1xb256_cifar10', 'nin-bn_1xb16_digits'} <= names
     assert any('resnet18' in name for name in names)
 
 
@@ -115,7 +116,7 @@ def test_seed_hyper_parameters_in_cifar10_configs():
 def test_noisy_teacher_distillation_trains_one_epoch(tmp_path):
     """The digits noisy-teacher config, shrunk, through tools/train.py."""
     config = osp.join(CONFIG_DIR,
-                      'noisy-teacher_lenet_from_nin_1xb64_digits.py')
+                      'noisy-teacher_lenet_from_nin-bn_1xb16_digits.py')
     cfg = Config.fromfile(config)
     torch.manual_seed(0)
     teacher = build_in_scope(cfg.model.teacher)

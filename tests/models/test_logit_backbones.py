@@ -64,6 +64,23 @@ def test_nin_stages_and_params():
     assert num_params(nin) == 1_002_112
 
 
+def test_nin_with_bn_normalises_every_convolution():
+    nin = NiN(with_bn=True)
+    convs = [m for m in nin.modules() if isinstance(m, torch.nn.Conv2d)]
+    bns = [m for m in nin.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert [bn.num_features for bn in bns] == [c.out_channels for c in convs]
+    # 9 convolutions: 192+160+96 + 192+192+192 + 192+192+192 = 1,600
+    # channels, each with a BN weight and bias
+    assert num_params(nin) == 1_002_112 + 2 * 1_600
+    # the BN sits between the convolution and its ReLU
+    stage0 = list(nin.stages[0].named_children())
+    assert [name for name, _ in stage0[:3]] == ['conv1', 'conv1_bn',
+                                                 'conv1_relu']
+    nin.train()
+    outs = nin(torch.randn(4, 3, 32, 32))
+    assert outs[0].shape == (4, 192, 8, 8)
+
+
 def test_nin_dropout_only_in_training():
     nin = NiN(dropout=0.5)
     x = torch.randn(1, 3, 32, 32)

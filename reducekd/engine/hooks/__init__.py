@@ -1,3 +1,4 @@
 """Hooks registered in reducekd.registry.HOOKS."""
 from .rng_state_hook import RNGStateHook  # noqa: F401
 from .lambda_relu_hook import LambdaReLUAnnealHook  # noqa: F401
+from .resume_schedule_check_hook import ResumeScheduleCheckHook  # noqa: F401

@@ -7,18 +7,18 @@
 # not used (student_loss_weight=0: the student's CE is logged, times 0).
 _base_ = [
     '../_base_/models/nin_lenet.py',
-    '../_base_/datasets/digits_20per_class_bs64.py',
-    '../_base_/schedules/digits_adam_step_20e.py',
+    '../_base_/datasets/digits_20per_class_bs16.py',
+    '../_base_/schedules/digits_adam_step_60e.py',
     '../_base_/default_runtime.py',
 ]
-# Written by `tools/dist_train.sh ... configs/logit_kd/nin_1xb16_digits.py
-# work_dirs/nin_1xb16_digits` (the teacher config's default work dir).
-teacher_ckpt = 'work_dirs/nin_1xb16_digits/epoch_30.pth'
+# Written by `tools/dist_train.sh ... configs/logit_kd/nin-bn_1xb16_digits.py
+# work_dirs/nin-bn_1xb16_digits` (the teacher config's default work dir).
+teacher_ckpt = 'work_dirs/nin-bn_1xb16_digits/epoch_30.pth'
 
 model = dict(
     type='StrictTeacherDistill',
     architecture={{_base_.lenet_student}},
-    teacher={{_base_.nin_teacher_no_dropout}},
+    teacher={{_base_.nin_bn_teacher}},
     teacher_ckpt=teacher_ckpt,
     student_loss_weight=0.0,
     distiller=dict(
