@@ -65,3 +65,9 @@ LOG_PROCESSORS = _child('LOG_PROCESSORS', 'log processor')
 VISUALIZERS = _child('VISUALIZERS', 'visualizer')
 VISBACKENDS = _child('VISBACKENDS', 'vis_backend')
 WEIGHT_INITIALIZERS = _child('WEIGHT_INITIALIZERS', 'weight initializer')
+
+#: Candidate replacements of a teacher block for structure learning
+#: (:mod:`reducekd.models.structure_learning.candidates`).
+SEARCH_CANDIDATES = Registry(
+    'search candidate', scope='reducekd',
+    locations=['reducekd.models.structure_learning.candidates'])

@@ -1,3 +1,3 @@
 """reducekd's models: backbones, connectors, distill losses, algorithms."""
 from . import (algorithms, backbones, connectors, distillers,  # noqa: F401
-               losses, utils)
+               losses, structure_learning, utils)

@@ -1,0 +1,66 @@
+"""Structure learning through the user's tools: search, fine-tune, test."""
+import json
+import re
+
+import torch
+
+from conftest import REPO, python_tool, run, tiny_config
+
+SEARCH = tiny_config('tiny_search_digits.py')
+
+
+def test_search_then_finetune_with_kd_then_test(trained_teacher, tmp_path):
+    work = tmp_path / 'search'
+    result = run(python_tool('structure_search.py', SEARCH, '--budget',
+                             'flops=0.5', '--teacher-ckpt', trained_teacher,
+                             '--work-dir', work, '--blockwise-iters', 2),
+                 cwd=REPO)
+    assert re.search(r'iter 2/2, .* ETA', result.stdout)
+    for name in ('student_kd.py', 'student_alone.py', 'uniform_alone.py',
+                 'uniform_kd.py', 'student_init.pth', 'choice.md'):
+        assert (work / name).is_file(), name
+    summary = json.loads((work / 'choice.json').read_text())
+    assert summary['student_cost']['flops'] <= summary['limit']
+    table = (work / 'choice.md').read_text()
+    for block in summary['blocks']:
+        assert f'| {block["path"]} |' in table
+
+    # The written KD config trains unchanged, through dist_train.sh.
+    finetune = tmp_path / 'finetune'
+    run(['sh', 'tools/dist_train.sh', 'local', 'demo', work / 'student_kd.py',
+         finetune], cwd=REPO)
+    # The student started from student_init.pth: after one epoch its
+    # weights differ, but the frozen teacher's match the teacher's file.
+    state = torch.load(finetune / 'epoch_1.pth',
+                       weights_only=True)['state_dict']
+    teacher = torch.load(trained_teacher, weights_only=True)['state_dict']
+    for key, value in teacher.items():
+        assert torch.equal(state['teacher.' + key], value), key
+    result = run(python_tool('test.py', work / 'student_kd.py',
+                             finetune / 'epoch_1.pth', '--eval', 'accuracy',
+                             '--metrics-json', tmp_path / 'metrics.json'),
+                 cwd=REPO)
+    top1 = json.loads((tmp_path / 'metrics.json').read_text())[
+        'accuracy/top1']
+    assert 0 <= top1 <= 100
+
+    # A missing init checkpoint stops train.py before the first iteration.
+    result = run(python_tool('train.py', work / 'student_alone.py',
+                             '--work-dir', tmp_path / 'missing',
+                             '--cfg-options',
+                             'model.init_checkpoint=/nowhere/init.pth'),
+                 cwd=REPO, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "init_checkpoint '/nowhere/init.pth' does not exist" in output
+    assert 'tools/structure_search.py' in output
+    assert 'Epoch(train)' not in output
+
+
+def test_unreachable_budget_is_refused(trained_teacher, tmp_path):
+    result = run(python_tool('structure_search.py', SEARCH, '--budget',
+                             'flops=1K', '--teacher-ckpt', trained_teacher,
+                             '--work-dir', tmp_path), cwd=REPO, check=False)
+    assert result.returncode != 0
+    assert re.search(r'smallest reachable flops is [0-9,]+', result.stderr)
+    assert not (tmp_path / 'student_init.pth').exists()
