@@ -2,7 +2,9 @@
 import json
 import re
 
+import pytest
 import torch
+from mmengine.config import Config
 
 from conftest import REPO, python_tool, run, tiny_config
 
@@ -24,6 +26,15 @@ def test_search_then_finetune_with_kd_then_test(trained_teacher, tmp_path):
     table = (work / 'choice.md').read_text()
     for block in summary['blocks']:
         assert f'| {block["path"]} |' in table
+    # block-wise initialised students fine-tune at 0.1 x the search
+    # config's lr, the randomly initialised baselines at the full lr
+    lr = Config.fromfile(SEARCH).optim_wrapper.optimizer.lr
+    for name, expected in (('student_kd.py', 0.1 * lr),
+                           ('student_alone.py', 0.1 * lr),
+                           ('uniform_kd.py', lr), ('uniform_alone.py', lr)):
+        written = Config.fromfile(str(work / name))
+        assert written.optim_wrapper.optimizer.lr == \
+            pytest.approx(expected), name
 
     # The written KD config trains unchanged, through dist_train.sh.
     finetune = tmp_path / 'finetune'

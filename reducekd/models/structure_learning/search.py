@@ -63,6 +63,11 @@ DEFAULTS = dict(
     batch_size=32,
     heldout_fraction=0.2,
     kd=dict(alpha=0.7, tau=5),
+    # The block-wise initialised students fine-tune at this fraction of the
+    # config's learning rate (the uniform baselines, randomly initialised,
+    # train at the full rate): at the full rate their initialisation is
+    # lost (configs/structure_learning/README.md).
+    finetune_lr_scale=0.1,
     # Candidate type of the uniformly thinned baseline (None: no baseline).
     uniform_baseline='ReducedWidth',
 )
@@ -229,10 +234,11 @@ def _kd_model(student_cfg, teacher_cfg, teacher_ckpt, kd):
                                      reduction='batchmean'))))
 
 
-def _write_config(cfg, model, path, header):
+def _write_config(cfg, model, path, header, lr_scale=1.0):
     body = {key: value for key, value in cfg.to_dict().items()
             if key not in ('search', 'model', 'work_dir')}
     body['model'] = model
+    body['optim_wrapper']['optimizer']['lr'] *= lr_scale
     if model['type'] == 'StrictTeacherDistill':
         body['find_unused_parameters'] = False
     Config(body).dump(path)
@@ -395,8 +401,10 @@ def run_search(config, budget, work_dir, teacher_ckpt=None, iters=None,
             f'uniform baseline ({uniform["name"]} in every block, random '
             'init), KD from the teacher.')
     for name, (model, what) in written.items():
+        lr_scale = settings['finetune_lr_scale'] \
+            if name.startswith('student_') else 1.0
         _write_config(cfg, model, osp.join(work_dir, name),
-                      header[:1] + [header[1] + what])
+                      header[:1] + [header[1] + what], lr_scale)
     table = _choice_table(blocks, choice.indices, teacher_cost, student_cost,
                           parsed, uniform)
     with open(osp.join(work_dir, 'choice.md'), 'w') as file:
