@@ -1,0 +1,1 @@
+"""Reading finished runs: work dirs, their logs and their numbers."""

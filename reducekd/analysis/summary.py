@@ -1,0 +1,130 @@
+"""One results table over finished runs, seeds aggregated.
+
+Runs whose configs differ only in ``randomness.seed`` form one row: every
+number is given as mean ± sample standard deviation over them (``n`` says
+how many). Unfinished runs never enter a mean; they are listed apart.
+"""
+import csv
+import statistics
+
+from reducekd.complexity import build_in_scope, human, measure
+
+DISTILL_KEYS = ('teacher', 'architecture')
+
+
+def model_name(model_cfg):
+    """A short readable name of a model config, e.g. ``ReduceResNet-20 w1
+    e1`` or ``LeNetCIFAR``."""
+    inner = model_cfg.get('architecture', model_cfg)
+    backbone = inner.get('backbone', inner)
+    name = str(backbone.get('type', inner.get('type')))
+    if backbone.get('depth') is not None:
+        name += f'-{backbone["depth"]}'
+    for key, short in (('width', 'w'), ('base_channels', 'c'),
+                       ('expansion', 'e')):
+        if backbone.get(key) is not None:
+            name += f' {short}{backbone[key]}'
+    return name
+
+
+def roles(cfg):
+    """``(method, teacher name or None, student model config)``."""
+    model = cfg.model
+    if all(key in model for key in DISTILL_KEYS):
+        losses = model.get('distiller', {}).get('losses', {})
+        kinds = sorted({loss['type'] for loss in losses.values()})
+        method = model['type'] + (f' ({", ".join(kinds)})' if kinds else '')
+        return method, model_name(model['teacher']), model['architecture']
+    return 'trained alone', None, model
+
+
+def _mean_std(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None, 0
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return statistics.fmean(values), std, len(values)
+
+
+def aggregate(runs, cost_of=None):
+    """Rows of the table, one per config name (seeds pooled).
+
+    Args:
+        runs (list[dict]): From :func:`reducekd.analysis.runs.read_run`.
+        cost_of (callable, optional): ``student model config -> dict(params,
+            madds)``; defaults to building the model and measuring it with
+            mmengine (once per config name).
+
+    Returns:
+        tuple[list[dict], list[dict]]: The aggregated rows of finished runs,
+        and the unfinished runs.
+    """
+    cost_of = cost_of or (lambda cfg: measure(build_in_scope(cfg)))
+    finished = [run for run in runs if run['finished']]
+    unfinished = [run for run in runs if not run['finished']]
+    rows = []
+    for name in sorted({run['name'] for run in finished},
+                       key=lambda n: [r['name'] for r in finished].index(n)):
+        group = [run for run in finished if run['name'] == name]
+        method, teacher, student_cfg = roles(group[0]['config'])
+        row = dict(name=name, method=method, teacher=teacher or '—',
+                   student=model_name(student_cfg),
+                   seeds=sorted(str(run['seed']) for run in group),
+                   epochs=group[0]['max_epochs'], **cost_of(student_cfg))
+        for key in ('best_top1', 'last_top1', 'test_top1', 'wall_s'):
+            row[key] = _mean_std([run[key] for run in group])
+        rows.append(row)
+    return rows, unfinished
+
+
+def _cell(stat, digits=2):
+    mean, std, n = stat
+    if mean is None:
+        return '—'
+    return f'{mean:.{digits}f}' if n == 1 else \
+        f'{mean:.{digits}f} ± {std:.{digits}f}'
+
+
+def markdown(rows, unfinished=()):
+    """The Markdown table (and a list of unfinished runs)."""
+    lines = [
+        '| run | method | teacher | student | params | MAdds | best top-1 '
+        '(val, %) | last top-1 (val, %) | test top-1 (%) | epochs | '
+        'wall time (min) | seeds (n) |',
+        '|' + '---|' * 12]
+    for row in rows:
+        minutes = tuple(None if v is None else v / 60 for v in
+                        row['wall_s'][:2]) + row['wall_s'][2:]
+        lines.append(
+            f'| {row["name"]} | {row["method"]} | {row["teacher"]} | '
+            f'{row["student"]} | {human(row["params"])} | '
+            f'{human(row["madds"])} | {_cell(row["best_top1"])} | '
+            f'{_cell(row["last_top1"])} | {_cell(row["test_top1"])} | '
+            f'{row["epochs"]} | {_cell(minutes, 1)} | '
+            f'{", ".join(row["seeds"])} ({len(row["seeds"])}) |')
+    if unfinished:
+        lines += ['', 'Unfinished (not in the table):', '']
+        lines += [f'- {run["work_dir"]}: epoch {run["epochs"]} of '
+                  f'{run["max_epochs"]}' for run in unfinished]
+    return '\n'.join(lines) + '\n'
+
+
+CSV_FIELDS = ('name', 'method', 'teacher', 'student', 'params', 'madds',
+              'best_top1_mean', 'best_top1_std', 'last_top1_mean',
+              'last_top1_std', 'test_top1_mean', 'test_top1_std', 'epochs',
+              'wall_s_mean', 'n', 'seeds')
+
+
+def write_csv(rows, path):
+    """The aggregated rows as CSV, mean and std in separate columns."""
+    with open(path, 'w', newline='') as file:
+        writer = csv.DictWriter(file, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        for row in rows:
+            flat = {key: row[key] for key in CSV_FIELDS if key in row}
+            for key in ('best_top1', 'last_top1', 'test_top1'):
+                flat[f'{key}_mean'], flat[f'{key}_std'], _ = row[key]
+            flat['wall_s_mean'] = row['wall_s'][0]
+            flat['n'] = len(row['seeds'])
+            flat['seeds'] = ' '.join(row['seeds'])
+            writer.writerow(flat)

@@ -1,0 +1,56 @@
+"""tools/benchmark: the timing helpers, and each script at a tiny size."""
+import json
+import os.path as osp
+import sys
+
+import pytest
+
+from conftest import REPO, python_tool, run
+
+sys.path.insert(0, osp.join(REPO, 'tools', 'benchmark'))
+import _timing  # noqa: E402
+
+
+def test_interleaving_alternates_the_order():
+    assert _timing.interleaved_order(['a', 'b', 'c'], 0) == ['a', 'b', 'c']
+    assert _timing.interleaved_order(['a', 'b', 'c'], 1) == ['c', 'b', 'a']
+
+
+def test_warm_up_dropped_and_ratios_paired():
+    calls = []
+    durations = iter([9.0, 9.0, 1.0, 2.0, 3.0, 5.0, 2.0, 4.0])
+
+    def kind(name):
+        def measure():
+            calls.append(name)
+            return next(durations)
+        return measure
+
+    times = _timing.run_interleaved(dict(a=kind('a'), b=kind('b')), reps=3,
+                                    warmup=1)
+    # rep 0 (a, b) dropped; rep 1 runs b then a, rep 2 a then b, rep 3 b, a
+    assert calls == ['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']
+    assert times == dict(a=[2.0, 3.0, 4.0], b=[1.0, 5.0, 2.0])
+    # per-repetition ratios a/b: 2, 0.6, 2 -> median 2
+    assert _timing.ratio_summary(times['a'], times['b']) == dict(
+        median=2.0, min=0.6, max=2.0, n=3)
+    assert _timing.median([4.0, 1.0, 3.0, 2.0]) == 2.5
+
+
+@pytest.mark.parametrize('script, figure', [
+    ('distill_cost.py', 'distill/student step:'),
+    ('throughput_vs_bare.py', 'reducekd/bare training throughput:'),
+    ('fused_latency.py', 'latency vs plain student:'),
+    ('process_scaling.py', '2 processes / 1 process training throughput:'),
+])
+def test_benchmark_prints_its_figure_last_and_writes_a_record(
+        tmp_path, script, figure):
+    out = tmp_path / 'record.json'
+    result = run(python_tool(f'benchmark/{script}', '--reps', 2, '--warmup',
+                             1, '--batch-size', 2, '--threads', 1, '--out',
+                             out), cwd=REPO)
+    assert result.stdout.strip().splitlines()[-1].startswith(figure)
+    assert 'ETA' in result.stderr
+    record = json.loads(out.read_text())
+    assert record['benchmark'] == script[:-3]
+    assert record['machine']['nproc'] >= 1 and record['results']
