@@ -46,7 +46,8 @@ def is_run_dir(path):
 
 
 def find_run_dirs(paths):
-    """Every training work dir at or below ``paths``, sorted.
+    """Every training work dir at or below ``paths``: in the order of
+    ``paths``, sorted below each.
 
     Raises:
         FileNotFoundError: A path holds no training run, named with what a
@@ -63,8 +64,8 @@ def find_run_dirs(paths):
                 f'{root}: no training run found in it (a run dir holds the '
                 'config mmengine dumped, <name>.py, and '
                 '<timestamp>/vis_data/scalars.json).')
-        found += here
-    return sorted(set(found))
+        found += [path for path in sorted(here) if path not in found]
+    return found
 
 
 def read_scalars(work_dir):
