@@ -12,4 +12,4 @@ _base_ = [
 model = dict(
     teacher_ckpt='work_dirs/reduce20-w1-e1-teacher_1xb128_cifar10/'
     'epoch_200.pth',
-    distiller=dict(distill_losses=dict(loss_kd=dict(reduction='mean'))))
+    distiller=dict(losses=dict(loss_kd=dict(reduction='mean'))))
