@@ -30,7 +30,10 @@ setup(
         # mmcv without compiled ops; a GPU cluster installs full mmcv
         # (mmrazor 1.0.0 accepts mmcv >= 2.0.0rc1, <= 2.1.0) instead.
         'lite': ['mmcv-lite>=2.0.0,<=2.1.0'],
-        'tests': ['pytest', 'pytest-timeout'],
+        # tensorboard: the tests check configs/_base_/tensorboard.py
+        'tests': ['pytest', 'pytest-timeout', 'tensorboard'],
+        # configs/_base_/tensorboard.py: mmengine's TensorboardVisBackend
+        'tensorboard': ['tensorboard'],
     },
     license='Apache License 2.0',
 )
