@@ -26,13 +26,26 @@ def _has_training_records(scalars_path):
         return any('"lr"' in line for line in file)
 
 
+def _first_epoch(scalars_path):
+    with open(scalars_path) as file:
+        for line in file:
+            record = json.loads(line)
+            if 'lr' in record and 'epoch' in record:
+                return record['epoch']
+    return None
+
+
 def _launch_dirs(work_dir):
-    """The ``<timestamp>`` folders that hold training scalars, oldest
-    first."""
-    found = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
-    return [osp.dirname(osp.dirname(path)) for path in found
-            if _has_training_records(path)]
+    """The ``<timestamp>`` folders of the run's current training, oldest
+    first: the last launch that started at epoch 1 and the resumed launches
+    after it. A launch from scratch in a used work dir replaced what came
+    before it (its checkpoints overwrote the earlier ones)."""
+    found = [path for path in sorted(glob.glob(
+        osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+        if _has_training_records(path)]
+    fresh = [i for i, path in enumerate(found) if _first_epoch(path) == 1]
+    start = fresh[-1] if fresh else 0
+    return [osp.dirname(osp.dirname(path)) for path in found[start:]]
 
 
 def _dumped_config(work_dir):

@@ -96,3 +96,27 @@ def test_a_dir_without_runs_is_an_error_naming_it(tmp_path):
     assert result.returncode == 2
     assert str(tmp_path) in result.stderr and 'no training run' in \
         result.stderr
+
+
+def test_a_rerun_from_scratch_replaces_the_earlier_launch(tmp_path):
+    work = make_run(tmp_path, 'tiny', 0, [10.0, 20.0, 30.0])
+    launch = work / '20261123_120000'
+    (launch / 'vis_data').mkdir(parents=True)
+    records = [dict(lr=0.1, loss=1.0, epoch=e, iter=e, step=e) for e in
+               (1, 2, 3)] + [{'accuracy/top1': 80.0, 'step': 3}]
+    (launch / 'vis_data' / 'scalars.json').write_text(
+        ''.join(json.dumps(r) + '\n' for r in records))
+    (launch / '20261123_120000.log').write_text(
+        '2026/11/23 12:00:00 - mmengine - INFO - a\n'
+        '2026/11/23 12:01:00 - mmengine - INFO - b\n')
+    result = read_run(work)
+    assert (result['best_top1'], result['last_top1']) == (80.0, 80.0)
+    assert result['wall_s'] == 60.0
+    # a resumed launch (first epoch 3) continues the fresh one instead
+    resumed = work / '20261123_130000'
+    (resumed / 'vis_data').mkdir(parents=True)
+    (resumed / 'vis_data' / 'scalars.json').write_text(
+        json.dumps(dict(lr=0.1, loss=1.0, epoch=3, iter=3, step=3)) + '\n' +
+        json.dumps({'accuracy/top1': 85.0, 'step': 3}) + '\n')
+    result = read_run(work)
+    assert (result['best_top1'], result['last_top1']) == (85.0, 85.0)
