@@ -63,8 +63,7 @@ def aggregate(runs, cost_of=None):
     finished = [run for run in runs if run['finished']]
     unfinished = [run for run in runs if not run['finished']]
     rows = []
-    for name in sorted({run['name'] for run in finished},
-                       key=lambda n: [r['name'] for r in finished].index(n)):
+    for name in dict.fromkeys(run['name'] for run in finished):
         group = [run for run in finished if run['name'] == name]
         method, teacher, student_cfg = roles(group[0]['config'])
         row = dict(name=name, method=method, teacher=teacher or '—',
