@@ -1,15 +1,79 @@
 """One results table over finished runs, seeds aggregated.
 
-Runs whose configs differ only in ``randomness.seed`` form one row: every
-number is given as mean ± sample standard deviation over them (``n`` says
-how many). Unfinished runs never enter a mean; they are listed apart.
+Runs whose configs differ only in ``randomness.seed`` (and in where the run
+was written) form one row: every number is given as mean ± sample standard
+deviation over them (``n`` says how many). Two groups from configs of the
+same name are told apart by the settings they differ in. Unfinished runs
+never enter a mean; they are listed apart.
 """
 import csv
+import json
 import statistics
 
 from reducekd.complexity import build_in_scope, human, measure
+from reducekd.runner import ALWAYS_ON_HOOKS
 
 DISTILL_KEYS = ('teacher', 'architecture')
+#: Config keys that say where and how a run was launched, not what it
+#: trained: they never split a group.
+BOOKKEEPING_KEYS = ('randomness', 'work_dir', 'launcher', 'resume',
+                    'load_from')
+
+
+def flat_settings(cfg):
+    """``{'optim_wrapper.optimizer.lr': '0.01', ...}``: the config's values
+    (as JSON) by dotted key, leaving out bookkeeping keys, the hooks every
+    run gets (:data:`reducekd.runner.ALWAYS_ON_HOOKS`), and checkpoint
+    paths (a teacher or init checkpoint is typically one per seed)."""
+    flat = {}
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f'{prefix}{key}.', inner)
+        elif not (isinstance(value, str) and value.endswith('.pth')):
+            flat[prefix[:-1]] = json.dumps(value, sort_keys=True,
+                                           default=str)
+    settings = {k: v for k, v in cfg.to_dict().items()
+                if k not in BOOKKEEPING_KEYS}
+    settings['custom_hooks'] = [
+        hook for hook in settings.get('custom_hooks', [])
+        if str(hook.get('type')).replace('reducekd.', '')
+        not in ALWAYS_ON_HOOKS]
+    walk('', settings)
+    return flat
+
+
+#: Longest setting value written into a row label; longer ones (block
+#: lists, paths) are left to the work dir shown instead.
+LABEL_VALUE_CHARS = 24
+
+
+def group_runs(runs):
+    """``[(label, runs)]``: runs with equal settings pooled, in the order
+    found. The label is the config name, followed by the short settings
+    that tell it from other groups of the same name, and by the first run's
+    work dir when that is not enough."""
+    groups = {}
+    for run in runs:
+        settings = flat_settings(run['config'])
+        key = (run['name'], json.dumps(settings, sort_keys=True))
+        groups.setdefault(key, (settings, []))[1].append(run)
+    labelled = []
+    for (name, _), (settings, members) in groups.items():
+        others = [s for (n, _), (s, _) in groups.items()
+                  if n == name and s is not settings]
+        differing = sorted({key for other in others
+                            for key in set(settings) | set(other)
+                            if settings.get(key) != other.get(key)})
+        label = name + ''.join(
+            f' {key}={settings.get(key, "-")}' for key in differing
+            if len(settings.get(key, '-')) <= LABEL_VALUE_CHARS)
+        labelled.append((label, members))
+    counts = [label for label, _ in labelled]
+    return [(label if counts.count(label) == 1 else
+             f'{label} [{members[0]["work_dir"]}]', members)
+            for label, members in labelled]
 
 
 def model_name(model_cfg):
@@ -47,13 +111,13 @@ def _mean_std(values):
 
 
 def aggregate(runs, cost_of=None):
-    """Rows of the table, one per config name (seeds pooled).
+    """Rows of the table, one per group of equal settings (seeds pooled).
 
     Args:
         runs (list[dict]): From :func:`reducekd.analysis.runs.read_run`.
         cost_of (callable, optional): ``student model config -> dict(params,
             madds)``; defaults to building the model and measuring it with
-            mmengine (once per config name).
+            mmengine.
 
     Returns:
         tuple[list[dict], list[dict]]: The aggregated rows of finished runs,
@@ -63,8 +127,7 @@ def aggregate(runs, cost_of=None):
     finished = [run for run in runs if run['finished']]
     unfinished = [run for run in runs if not run['finished']]
     rows = []
-    for name in dict.fromkeys(run['name'] for run in finished):
-        group = [run for run in finished if run['name'] == name]
+    for name, group in group_runs(finished):
         method, teacher, student_cfg = roles(group[0]['config'])
         row = dict(name=name, method=method, teacher=teacher or '—',
                    student=model_name(student_cfg),

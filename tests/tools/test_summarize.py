@@ -10,16 +10,17 @@ from reducekd.analysis.summary import aggregate, markdown
 
 
 def make_run(root, name, seed, top1s, max_epochs=3, test_top1=None,
-             log_times=('2026/11/23 10:00:00', '2026/11/23 10:02:30')):
+             log_times=('2026/11/23 10:00:00', '2026/11/23 10:02:30'),
+             extra='', folder=None):
     """A work dir as mmengine leaves it: dumped config, log, scalars."""
-    work = root / f'{name}_seed{seed}'
+    work = root / (folder or f'{name}_seed{seed}')
     launch = work / '20261123_100000'
     (launch / 'vis_data').mkdir(parents=True)
     config = open(tiny_config('tiny_teacher_digits.py')).read()
     config = config.replace("'../../../configs/", f"'{REPO}/configs/")
     config += (f'\nrandomness = dict(seed={seed})\n'
                f'train_cfg = dict(by_epoch=True, max_epochs={max_epochs}, '
-               'val_interval=1)\n')
+               'val_interval=1)\n' + extra)
     (work / f'{name}.py').write_text(config)
     records = []
     for epoch, top1 in enumerate(top1s, 1):
@@ -120,3 +121,22 @@ def test_a_rerun_from_scratch_replaces_the_earlier_launch(tmp_path):
         json.dumps({'accuracy/top1': 85.0, 'step': 3}) + '\n')
     result = read_run(work)
     assert (result['best_top1'], result['last_top1']) == (85.0, 85.0)
+
+
+def test_same_config_name_with_other_settings_is_another_row(tmp_path):
+    lr = "optim_wrapper = dict(optimizer=dict(type='SGD', lr={}))\n"
+    for seed, last in ((0, 90.0), (1, 94.0)):
+        make_run(tmp_path, 'kd', seed, [last], max_epochs=1,
+                 extra=lr.format(0.1), folder=f'kd_seed{seed}')
+        make_run(tmp_path, 'kd', seed, [last - 10], max_epochs=1,
+                 extra=lr.format(0.01), folder=f'kd_lr_seed{seed}')
+    runs = [read_run(path) for path in find_run_dirs([tmp_path])]
+    rows, _ = aggregate(runs, cost_of=fake_cost)
+    by_label = {row['name'].split(' [')[0]: row for row in rows}
+    assert sorted(by_label) == ['kd optim_wrapper.optimizer.lr=0.01',
+                                'kd optim_wrapper.optimizer.lr=0.1']
+    assert by_label['kd optim_wrapper.optimizer.lr=0.1']['last_top1'][0] \
+        == pytest.approx(92.0)
+    assert by_label['kd optim_wrapper.optimizer.lr=0.01']['last_top1'][0] \
+        == pytest.approx(82.0)
+    assert all(row['seeds'] == ['0', '1'] for row in rows)
