@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install
+.PHONY: demo test install experiments
 
 install: $(STAMP)
 
@@ -16,6 +16,11 @@ $(STAMP): setup.py requirements/constraints.txt
 # ReduceNet end to end on the embedded digits: stage 1, stage 2, fuse, test.
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" python tools/reducenet_pipeline.py
+
+# The method READMEs' digits experiments over 3 seeds (logit KD, ReduceNet),
+# then work_dirs/digits_experiments/summary.md and curves_*.png.
+experiments: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" python tools/run_digits_experiments.py
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest tests
