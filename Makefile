@@ -17,8 +17,9 @@ $(STAMP): setup.py requirements/constraints.txt
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" python tools/reducenet_pipeline.py
 
-# The method READMEs' digits experiments over 3 seeds (logit KD, ReduceNet),
-# then work_dirs/digits_experiments/summary.md and curves_*.png.
+# The method READMEs' digits experiments over 3 seeds (ReduceNet, Factor
+# Transfer, structure learning, logit KD; 2 runs at a time), then
+# work_dirs/digits_experiments/summary.md and curves_*.png.
 experiments: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" python tools/run_digits_experiments.py
 

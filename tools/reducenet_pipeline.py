@@ -52,10 +52,13 @@ def train(partition, config, work_dir, options, last):
     print(f'  done in {time.time() - started:.0f} s', flush=True)
 
 
-def top1(partition, config, checkpoint, metrics_path):
+def top1(partition, config, checkpoint, run_dir):
+    """Test ``checkpoint``; its metrics go to ``run_dir/metrics.json``,
+    where ``tools/analysis/summarize.py`` finds them."""
+    metrics_path = osp.join(run_dir, 'metrics.json')
     sh('dist_test.sh', partition, 'reducenet', config, checkpoint,
        '--eval', 'accuracy', '--metrics-json', metrics_path,
-       '--work-dir', osp.dirname(metrics_path))
+       '--work-dir', osp.join(run_dir, 'test'))
     with open(metrics_path) as file:
         return json.load(file)['accuracy/top1']
 
@@ -98,17 +101,18 @@ def main(argv=None):
        osp.join(work_dir, 'reducenet', last), fused)
 
     print('== test (dist_test.sh --eval accuracy)', flush=True)
+    # (row, config, checkpoint, the run that made it)
     rows = [
-        ('ReduceNet20-1 teacher (stage 1)', TEACHER, teacher_ckpt),
+        ('ReduceNet20-1 teacher (stage 1)', TEACHER, teacher_ckpt, 'teacher'),
         ('ResNet20-1 student alone', STUDENT,
-         osp.join(work_dir, 'student_alone', last)),
+         osp.join(work_dir, 'student_alone', last), 'student_alone'),
         ('ReduceNet20-1 student (inherit + KD + LoRA, fused)', STUDENT,
-         fused),
+         fused, 'reducenet'),
     ]
     lines = ['| model | params | MAdds | top-1 (%) |', '|---|---|---|---|']
-    for index, (name, config, checkpoint) in enumerate(rows):
+    for name, config, checkpoint, run in rows:
         accuracy = top1(args.partition, config, checkpoint,
-                        osp.join(work_dir, f'test_{index}', 'metrics.json'))
+                        osp.join(work_dir, run))
         cost = complexity(config)
         lines.append(f'| {name} | {cost["params"] / 1e3:.1f}K | '
                      f'{cost["madds"] / 1e6:.1f}M | {accuracy:.2f} |')

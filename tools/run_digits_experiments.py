@@ -1,43 +1,87 @@
 """Rerun the method READMEs' digits experiments, then tabulate and plot them.
 
-    python tools/run_digits_experiments.py [--methods logit_kd reducenet]
-        [--seeds 0 1 2] [--work-dir work_dirs/digits_experiments]
+    python tools/run_digits_experiments.py
+        [--methods reducenet factor_transfer structure_learning logit_kd]
+        [--seeds 0 1 2] [--jobs 2] [--work-dir work_dirs/digits_experiments]
         [--epochs N] [--dry-run]
 
 Every run goes through the users' commands (``tools/dist_train.sh``,
-``tools/dist_test.sh --eval accuracy --metrics-json``, and
-``tools/reducenet_pipeline.py`` for ReduceNet), in the low-data regime of
-the READMEs (20 training images per class). A run whose final checkpoint
-exists is not trained again, so a rerun continues where one stopped.
-Progress and an ETA (from the median duration of the runs so far) are
-printed before each run. At the end ``tools/analysis/summarize.py`` writes
+``tools/dist_test.sh --eval accuracy --metrics-json``,
+``tools/reducenet_pipeline.py``, ``tools/structure_search.py``), in the
+low-data regime of the READMEs (20 training images per class):
+
+- logit KD: the NiN-BN teacher, then the LeNet student alone and with
+  logit regression, noisy teacher and Hinton KD, per seed;
+- ReduceNet: ``reducenet_pipeline.py`` per seed (teacher, student alone,
+  ReduceNet student with its LoRA branch fused);
+- Factor Transfer: on the ReduceNet teacher of the first seed, the
+  paraphraser once (stage 1), then the student per seed (stage 2); its
+  student-alone baseline is the ReduceNet pipeline's;
+- structure learning: the ResNet-20 teacher, one search at ``flops=0.5``,
+  then its four written students (learned + KD, learned alone, uniform
+  alone, uniform + KD) per seed, 40 epochs each as in its README.
+
+Runs start as soon as the runs they need have finished, ``--jobs`` at a
+time (default 2). Unless ``OMP_NUM_THREADS`` is set, each run gets
+``cpu_count // jobs`` threads (1 on a 2-core machine, the setting of the
+READMEs' tables: CPU results depend on the thread count). Each run's
+output goes to ``WORK/logs/<run>.log``; a failed run names its log and
+stops the runs that need it. A run whose final file exists is not done
+again, so a rerun continues where one stopped. Progress and an ETA (the
+median duration so far x the runs left / jobs) are printed as runs
+start. At the end ``tools/analysis/summarize.py`` writes
 ``WORK/summary.md`` and ``WORK/summary.csv`` over everything, and
 ``tools/analysis/plot_curves.py`` writes ``WORK/curves_<method>.png`` of
 seed ``--seeds[0]``.
 
-``--epochs N`` shortens every training to N epochs (a smoke run; the
-tables then say nothing about the methods).
-
-Not yet covered: Factor Transfer and structure learning (their READMEs give
-their commands).
+``--epochs N`` shortens every training (and the block-wise search) to a
+smoke run; the tables then say nothing about the methods.
 """
 import argparse
+import collections
+import concurrent.futures
+import os
 import os.path as osp
+import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
 LOGIT_KD = 'configs/logit_kd'
 #: The logit KD digits demo: its teacher, then the students of its table.
 LOGIT_KD_TEACHER = ('nin-bn_1xb16_digits', 30)
-LOGIT_KD_STUDENTS = (('lenet_1xb16_digits', 'student alone'),
-                     ('logit-regression_lenet_from_nin-bn_1xb16_digits', '[1]'),
-                     ('noisy-teacher_lenet_from_nin-bn_1xb16_digits', '[2]'),
-                     ('kd_lenet_from_nin-bn_1xb16_digits', '[3]'))
+LOGIT_KD_STUDENTS = ('lenet_1xb16_digits',
+                     'logit-regression_lenet_from_nin-bn_1xb16_digits',
+                     'noisy-teacher_lenet_from_nin-bn_1xb16_digits',
+                     'kd_lenet_from_nin-bn_1xb16_digits')
 LOGIT_KD_EPOCHS = 60
+
+REDUCENET_TEACHER = 'configs/reducenet/reduce20-w1-e1-teacher_1xb64_digits.py'
 REDUCENET_EPOCHS = 80
+
+FT_CONFIG = ('configs/factor_transfer/ft_reduce20-w1-student_from_'
+             'reduce20-w1-e1-teacher_1xb64_digits_{}.py')
+FT_PRETRAIN_EPOCHS = 150
+FT_EPOCHS = 80
+
+STRUCTURE = 'configs/structure_learning'
+STRUCTURE_TEACHER_EPOCHS = 80
+STRUCTURE_BUDGET = 'flops=0.5'
+#: The configs a search writes, as in the structure learning README table.
+STRUCTURE_STUDENTS = ('student_kd', 'student_alone', 'uniform_alone',
+                      'uniform_kd')
+STRUCTURE_EPOCHS = 40
+#: Block-wise iterations of a smoke run (``--epochs``).
+SMOKE_BLOCKWISE_ITERS = 4
+
+Step = collections.namedtuple('Step', 'title commands needs')
+Step.__doc__ = """One run, after the steps titled in ``needs`` have
+finished: ``commands`` are ``(argv, output file)`` pairs, and a command
+whose output file exists is not run again."""
 
 
 def tool(name, *args):
@@ -47,54 +91,172 @@ def tool(name, *args):
     return head + [str(arg) for arg in args]
 
 
-def train_and_test(config, work_dir, epochs, options):
-    """Commands that train ``config`` into ``work_dir`` and test its last
-    checkpoint, and that checkpoint."""
+def train_and_test(title, config, work_dir, epochs, options, needs=(),
+                   schedule_epochs=False):
+    """A step that trains ``config`` into ``work_dir`` and tests its last
+    checkpoint; ``schedule_epochs`` also sets the cosine ``T_max``."""
+    options = list(options) + [f'train_cfg.max_epochs={epochs}']
+    if schedule_epochs:
+        options.append(f'param_scheduler.T_max={epochs}')
     last = osp.join(work_dir, f'epoch_{epochs}.pth')
     train = tool('dist_train.sh', 'local', 'digits', config, work_dir,
-                 '--cfg-options', f'train_cfg.max_epochs={epochs}', *options)
+                 '--cfg-options', *options)
     test = tool('dist_test.sh', 'local', 'digits', config, last, '--eval',
                 'accuracy', '--metrics-json',
                 osp.join(work_dir, 'metrics.json'), '--work-dir',
-                osp.join(work_dir, 'test'), *(['--cfg-options', *options]
-                                              if options else []))
-    return [train, test], last
+                osp.join(work_dir, 'test'), '--cfg-options', *options)
+    return Step(title, [(train, last),
+                        (test, osp.join(work_dir, 'metrics.json'))],
+                tuple(needs))
 
 
 def logit_kd_plan(work, seeds, epochs):
-    """``[(title, commands, final file)]`` of the logit KD experiments."""
+    """The NiN-BN teacher, then four LeNet students per seed."""
     name, teacher_epochs = LOGIT_KD_TEACHER
     teacher_epochs = epochs or teacher_epochs
     teacher_dir = osp.join(work, 'logit_kd', name)
-    commands, teacher_ckpt = train_and_test(
-        osp.join(LOGIT_KD, name + '.py'), teacher_dir, teacher_epochs, [])
-    plan = [(f'logit_kd {name}', commands, teacher_ckpt)]
+    teacher = train_and_test(f'logit_kd {name}',
+                             osp.join(LOGIT_KD, name + '.py'), teacher_dir,
+                             teacher_epochs, [])
+    teacher_ckpt = osp.join(teacher_dir, f'epoch_{teacher_epochs}.pth')
+    plan = [teacher]
     for seed in seeds:
-        for student, _ in LOGIT_KD_STUDENTS:
+        for student in LOGIT_KD_STUDENTS:
             options = [f'randomness.seed={seed}']
+            needs = ()
             if '_from_' in student:
                 options.append(f'model.teacher_ckpt={teacher_ckpt}')
-            commands, last = train_and_test(
+                needs = (teacher.title, )
+            plan.append(train_and_test(
+                f'logit_kd {student} seed {seed}',
                 osp.join(LOGIT_KD, student + '.py'),
                 osp.join(work, 'logit_kd', f'{student}_seed{seed}'),
-                epochs or LOGIT_KD_EPOCHS, options)
-            plan.append((f'logit_kd {student} seed {seed}', commands, last))
+                epochs or LOGIT_KD_EPOCHS, options, needs))
     return plan
+
+
+def reducenet_teacher(work, seed, epochs):
+    """The ReduceNet teacher of ``seed`` exactly as the pipeline trains it
+    (a step of its own so that Factor Transfer can start from it early),
+    and its checkpoint."""
+    epochs = epochs or REDUCENET_EPOCHS
+    work_dir = osp.join(work, 'reducenet', f'seed{seed}', 'teacher')
+    last = osp.join(work_dir, f'epoch_{epochs}.pth')
+    train = tool('dist_train.sh', 'local', 'digits', REDUCENET_TEACHER,
+                 work_dir, '--cfg-options', f'randomness.seed={seed}',
+                 f'train_cfg.max_epochs={epochs}',
+                 f'param_scheduler.T_max={epochs}')
+    return Step(f'reducenet teacher seed {seed}', [(train, last)], ()), last
 
 
 def reducenet_plan(work, seeds, epochs):
-    """``[(title, commands, final file)]`` of the ReduceNet pipeline."""
+    """Per seed: the teacher, then the rest of ``reducenet_pipeline.py``."""
     plan = []
     for seed in seeds:
+        teacher, _ = reducenet_teacher(work, seed, epochs)
         seed_dir = osp.join(work, 'reducenet', f'seed{seed}')
         command = tool('reducenet_pipeline.py', '--seed', seed, '--epochs',
                        epochs or REDUCENET_EPOCHS, '--work-dir', seed_dir)
-        plan.append((f'reducenet pipeline seed {seed}', [command],
-                     osp.join(seed_dir, 'results.md')))
+        plan += [teacher,
+                 Step(f'reducenet pipeline seed {seed}',
+                      [(command, osp.join(seed_dir, 'results.md'))],
+                      (teacher.title, ))]
     return plan
 
 
-PLANS = dict(logit_kd=logit_kd_plan, reducenet=reducenet_plan)
+def factor_transfer_plan(work, seeds, epochs):
+    """Stage 1 on the first seed's ReduceNet teacher, stage 2 per seed."""
+    teacher, teacher_ckpt = reducenet_teacher(work, seeds[0], epochs)
+    pretrain_epochs = epochs or FT_PRETRAIN_EPOCHS
+    pretrain_dir = osp.join(work, 'factor_transfer', 'pretrain')
+    paraphraser = osp.join(pretrain_dir, f'epoch_{pretrain_epochs}.pth')
+    pretrain = Step(
+        'factor_transfer paraphraser (stage 1)',
+        [(tool('dist_train.sh', 'local', 'digits',
+               FT_CONFIG.format('pretrain'), pretrain_dir, '--cfg-options',
+               f'model.teacher_ckpt={teacher_ckpt}',
+               f'train_cfg.max_epochs={pretrain_epochs}',
+               f'train_cfg.val_interval={pretrain_epochs}'), paraphraser)],
+        (teacher.title, ))
+    plan = [teacher, pretrain]
+    for seed in seeds:
+        plan.append(train_and_test(
+            f'factor_transfer student seed {seed}', FT_CONFIG.format('train'),
+            osp.join(work, 'factor_transfer', f'student_seed{seed}'),
+            epochs or FT_EPOCHS,
+            [f'randomness.seed={seed}', f'model.teacher_ckpt={teacher_ckpt}',
+             f'model.paraphraser_ckpt={paraphraser}'],
+            (pretrain.title, ), schedule_epochs=True))
+    return plan
+
+
+def structure_learning_plan(work, seeds, epochs):
+    """The teacher, one search, its four students per seed."""
+    root = osp.join(work, 'structure_learning')
+    teacher_epochs = epochs or STRUCTURE_TEACHER_EPOCHS
+    teacher_dir = osp.join(root, 'resnet20_1xb64_digits')
+    teacher = train_and_test(
+        'structure_learning teacher',
+        osp.join(STRUCTURE, 'resnet20_1xb64_digits.py'), teacher_dir,
+        teacher_epochs, [], schedule_epochs=True)
+    search_dir = osp.join(root, 'search_' + STRUCTURE_BUDGET.replace('=', ''))
+    search = Step(
+        f'structure_learning search {STRUCTURE_BUDGET}',
+        [(tool('structure_search.py',
+               osp.join(STRUCTURE, 'search_resnet20_1xb64_digits.py'),
+               '--budget', STRUCTURE_BUDGET, '--work-dir', search_dir,
+               '--teacher-ckpt',
+               osp.join(teacher_dir, f'epoch_{teacher_epochs}.pth'),
+               *(['--blockwise-iters', SMOKE_BLOCKWISE_ITERS]
+                 if epochs else [])), osp.join(search_dir, 'choice.json'))],
+        (teacher.title, ))
+    plan = [teacher, search]
+    for seed in seeds:
+        for student in STRUCTURE_STUDENTS:
+            plan.append(train_and_test(
+                f'structure_learning {student} seed {seed}',
+                osp.join(search_dir, student + '.py'),
+                osp.join(search_dir, f'seed{seed}', student),
+                epochs or STRUCTURE_EPOCHS, [f'randomness.seed={seed}'],
+                (search.title, ), schedule_epochs=True))
+    return plan
+
+
+#: The longest chains of runs first, so that the last runs are short ones.
+PLANS = dict(reducenet=reducenet_plan, factor_transfer=factor_transfer_plan,
+             structure_learning=structure_learning_plan,
+             logit_kd=logit_kd_plan)
+
+
+def curve_dirs(work, method, seed):
+    """The work dirs whose curves make ``curves_<method>.png``."""
+    if method == 'logit_kd':
+        return [osp.join(work, 'logit_kd', LOGIT_KD_TEACHER[0])] + [
+            osp.join(work, 'logit_kd', f'{student}_seed{seed}')
+            for student in LOGIT_KD_STUDENTS]
+    if method == 'reducenet':
+        return [osp.join(work, 'reducenet', f'seed{seed}')]
+    if method == 'factor_transfer':
+        return [osp.join(work, 'reducenet', f'seed{seed}', name)
+                for name in ('teacher', 'student_alone')] + [
+            osp.join(work, 'factor_transfer', f'student_seed{seed}')]
+    search_dir = osp.join(work, 'structure_learning',
+                          'search_' + STRUCTURE_BUDGET.replace('=', ''))
+    return [osp.join(work, 'structure_learning', 'resnet20_1xb64_digits')] + [
+        osp.join(search_dir, f'seed{seed}', student)
+        for student in STRUCTURE_STUDENTS]
+
+
+def plan_of(methods, work, seeds, epochs):
+    """The steps of ``methods``; a step two methods share (the ReduceNet
+    teacher) appears once."""
+    plan, titles = [], set()
+    for method in methods:
+        for step in PLANS[method](work, seeds, epochs):
+            if step.title not in titles:
+                titles.add(step.title)
+                plan.append(step)
+    return plan
 
 
 def clock(seconds):
@@ -102,30 +264,98 @@ def clock(seconds):
     return f'{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}'
 
 
-def run_plan(plan, dry_run):
-    """Run each step unless its final file exists; print progress + ETA."""
-    durations, started = [], time.time()
-    for index, (title, commands, final) in enumerate(plan, 1):
-        left = len(plan) - index + 1
-        eta = statistics.median(durations) * left if durations else None
-        print(f'[{index}/{len(plan)}] {title}  elapsed '
-              f'{clock(time.time() - started)}, ETA '
-              f'{clock(eta) if eta is not None else "?"}', flush=True)
-        if osp.exists(final) and not final.endswith('.pth'):
-            print(f'  {final} exists: skipped', flush=True)
-            continue
-        step_start = time.time()
-        for command in commands:
-            is_train = 'dist_train.sh' in ' '.join(command)
-            if is_train and osp.exists(final):
-                print(f'  {final} exists: not trained again', flush=True)
-                continue
-            print('  $ ' + ' '.join(command), flush=True)
-            if not dry_run:
-                subprocess.run(command, check=True, cwd=REPO,
-                               stdout=subprocess.DEVNULL)
-        if not dry_run:
-            durations.append(time.time() - step_start)
+def log_name(title):
+    return re.sub(r'[^A-Za-z0-9.=-]+', '_', title) + '.log'
+
+
+class PlanRunner:
+    """Runs the steps of a plan ``jobs`` at a time, each once its needs
+    have finished; a step whose need failed is not run."""
+
+    def __init__(self, plan, work, jobs, env):
+        self.plan, self.jobs, self.env = plan, jobs, env
+        self.log_dir = osp.join(work, 'logs')
+        self.durations, self.started_steps = [], 0
+        self.lock = threading.Lock()
+        self.started = time.time()
+
+    def progress(self, step):
+        with self.lock:
+            self.started_steps += 1
+            left = len(self.plan) - self.started_steps + 1
+            eta = (clock(statistics.median(self.durations) * left / self.jobs)
+                   if self.durations else '?')
+            print(f'[{self.started_steps}/{len(self.plan)}] {step.title}  '
+                  f'elapsed {clock(time.time() - self.started)}, ETA {eta}',
+                  flush=True)
+
+    def run_step(self, step):
+        """Run the commands of ``step`` whose outputs do not exist."""
+        self.progress(step)
+        os.makedirs(self.log_dir, exist_ok=True)
+        log = osp.join(self.log_dir, log_name(step.title))
+        step_start, ran = time.time(), False
+        with open(log, 'a') as log_file:
+            for command, output in step.commands:
+                if osp.exists(output):
+                    print(f'  {output} exists: not made again', flush=True)
+                    continue
+                ran = True
+                print('  $ ' + ' '.join(command), flush=True)
+                print('$ ' + ' '.join(command), file=log_file, flush=True)
+                done = subprocess.run(command, cwd=REPO, env=self.env,
+                                      stdout=log_file,
+                                      stderr=subprocess.STDOUT)
+                if done.returncode:
+                    raise RuntimeError(f'{step.title} failed (exit '
+                                       f'{done.returncode}); see {log}')
+        if not ran:
+            return
+        with self.lock:
+            self.durations.append(time.time() - step_start)
+        print(f'  done: {step.title} in {clock(time.time() - step_start)}',
+              flush=True)
+
+    def run(self):
+        """Run the plan; exit with the failures once nothing more can run."""
+        pending, running, finished, failures = list(self.plan), {}, set(), []
+        blocked = set()
+        with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
+            while pending or running:
+                for step in list(pending):
+                    if blocked.intersection(step.needs):
+                        pending.remove(step)
+                        blocked.add(step.title)
+                        failures.append(f'{step.title}: not run, a run it '
+                                        'needs failed')
+                    elif (len(running) < self.jobs
+                          and finished.issuperset(step.needs)):
+                        pending.remove(step)
+                        running[pool.submit(self.run_step, step)] = step
+                if not running:
+                    failures += [f'{step.title}: not run, needs '
+                                 f'{step.needs}' for step in pending]
+                    break
+                done, _ = concurrent.futures.wait(
+                    running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    step = running.pop(future)
+                    if future.exception():
+                        blocked.add(step.title)
+                        failures.append(str(future.exception()))
+                        print(f'  FAILED: {future.exception()}', flush=True)
+                    else:
+                        finished.add(step.title)
+        if failures:
+            sys.exit('\n'.join(failures))
+
+
+def dry_run(plan):
+    for index, step in enumerate(plan, 1):
+        after = f' (after: {", ".join(step.needs)})' if step.needs else ''
+        print(f'[{index}/{len(plan)}] {step.title}{after}  ETA ?')
+        for command, _ in step.commands:
+            print('  $ ' + ' '.join(command))
 
 
 def report(work, methods, seed):
@@ -134,10 +364,10 @@ def report(work, methods, seed):
                 osp.join(work, 'summary.md'), '--out-csv',
                 osp.join(work, 'summary.csv'))]
     for method in methods:
-        dirs = [osp.join(work, 'logit_kd', LOGIT_KD_TEACHER[0])] + [
-            osp.join(work, 'logit_kd', f'{s}_seed{seed}')
-            for s, _ in LOGIT_KD_STUDENTS] if method == 'logit_kd' else [
-            osp.join(work, 'reducenet', f'seed{seed}')]
+        # without the ReduceNet runs, the Factor Transfer figure has no
+        # student-alone curve
+        dirs = [path for path in curve_dirs(work, method, seed)
+                if osp.isdir(path)]
         run.append(tool('analysis/plot_curves.py', *dirs, '--out',
                         osp.join(work, f'curves_{method}.png'), '--title',
                         f'{method} on the digits, seed {seed}'))
@@ -149,21 +379,29 @@ def report(work, methods, seed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--methods', nargs='+', choices=sorted(PLANS),
-                        default=sorted(PLANS))
+    parser.add_argument('--methods', nargs='+', choices=list(PLANS),
+                        default=list(PLANS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--jobs', type=int, default=2,
+                        help='runs at once (default 2)')
     parser.add_argument('--work-dir', default='work_dirs/digits_experiments')
     parser.add_argument('--epochs', type=int,
                         help='shorten every training (smoke run)')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands only')
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error('--jobs must be at least 1')
     work = osp.abspath(args.work_dir)
-    plan = [step for method in args.methods
-            for step in PLANS[method](work, args.seeds, args.epochs)]
-    run_plan(plan, args.dry_run)
-    if not args.dry_run:
-        report(work, args.methods, args.seeds[0])
+    plan = plan_of(args.methods, work, args.seeds, args.epochs)
+    if args.dry_run:
+        dry_run(plan)
+        return
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS',
+                   str(max(1, (os.cpu_count() or 1) // args.jobs)))
+    PlanRunner(plan, work, args.jobs, env).run()
+    report(work, args.methods, args.seeds[0])
 
 
 if __name__ == '__main__':

@@ -13,7 +13,6 @@ import statistics
 from reducekd.complexity import build_in_scope, human, measure
 from reducekd.runner import ALWAYS_ON_HOOKS
 
-DISTILL_KEYS = ('teacher', 'architecture')
 #: Config keys that say where and how a run was launched, not what it
 #: trained: they never split a group.
 BOOKKEEPING_KEYS = ('randomness', 'work_dir', 'launcher', 'resume',
@@ -92,14 +91,19 @@ def model_name(model_cfg):
 
 
 def roles(cfg):
-    """``(method, teacher name or None, student model config)``."""
+    """``(method, teacher name or None, student model config or None)``.
+
+    A run with a teacher and no student (a connector pretraining stage such
+    as Factor Transfer's paraphraser) has no student config.
+    """
     model = cfg.model
-    if all(key in model for key in DISTILL_KEYS):
-        losses = model.get('distiller', {}).get('losses', {})
-        kinds = sorted({loss['type'] for loss in losses.values()})
-        method = model['type'] + (f' ({", ".join(kinds)})' if kinds else '')
-        return method, model_name(model['teacher']), model['architecture']
-    return 'trained alone', None, model
+    if 'teacher' not in model:
+        return 'trained alone', None, model
+    distiller = model.get('distiller', {})
+    losses = distiller.get('losses', distiller.get('distill_losses', {}))
+    kinds = sorted({loss['type'] for loss in losses.values()})
+    method = model['type'] + (f' ({", ".join(kinds)})' if kinds else '')
+    return method, model_name(model['teacher']), model.get('architecture')
 
 
 def _mean_std(values):
@@ -129,10 +133,12 @@ def aggregate(runs, cost_of=None):
     rows = []
     for name, group in group_runs(finished):
         method, teacher, student_cfg = roles(group[0]['config'])
+        cost = cost_of(student_cfg) if student_cfg else dict(params=None,
+                                                              madds=None)
         row = dict(name=name, method=method, teacher=teacher or '—',
-                   student=model_name(student_cfg),
+                   student=model_name(student_cfg) if student_cfg else '—',
                    seeds=sorted(str(run['seed']) for run in group),
-                   epochs=group[0]['max_epochs'], **cost_of(student_cfg))
+                   epochs=group[0]['max_epochs'], **cost)
         for key in ('best_top1', 'last_top1', 'test_top1', 'wall_s'):
             row[key] = _mean_std([run[key] for run in group])
         rows.append(row)
@@ -147,6 +153,10 @@ def _cell(stat, digits=2):
         f'{mean:.{digits}f} ± {std:.{digits}f}'
 
 
+def _count(number):
+    return '—' if number is None else human(number)
+
+
 def markdown(rows, unfinished=()):
     """The Markdown table (and a list of unfinished runs)."""
     lines = [
@@ -159,8 +169,8 @@ def markdown(rows, unfinished=()):
                         row['wall_s'][:2]) + row['wall_s'][2:]
         lines.append(
             f'| {row["name"]} | {row["method"]} | {row["teacher"]} | '
-            f'{row["student"]} | {human(row["params"])} | '
-            f'{human(row["madds"])} | {_cell(row["best_top1"])} | '
+            f'{row["student"]} | {_count(row["params"])} | '
+            f'{_count(row["madds"])} | {_cell(row["best_top1"])} | '
             f'{_cell(row["last_top1"])} | {_cell(row["test_top1"])} | '
             f'{row["epochs"]} | {_cell(minutes, 1)} | '
             f'{", ".join(row["seeds"])} ({len(row["seeds"])}) |')

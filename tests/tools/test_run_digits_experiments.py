@@ -1,39 +1,106 @@
-"""tools/run_digits_experiments.py: plan, runs, summary and curves."""
+"""tools/run_digits_experiments.py: plan, scheduling, summary and curves."""
 import csv
+import importlib.util
+import os.path as osp
+import re
 
+import pytest
 from conftest import REPO, python_tool, run
 
 
-def test_dry_run_lists_every_run_with_progress(tmp_path):
+def load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'run_digits_experiments',
+        osp.join(REPO, 'tools', 'run_digits_experiments.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dry_run_lists_every_run_after_the_runs_it_needs(tmp_path):
     result = run(python_tool('run_digits_experiments.py', '--dry-run',
                              '--seeds', 0, 1, '--work-dir', tmp_path),
                  cwd=REPO)
     lines = result.stdout.splitlines()
-    # logit KD: 1 teacher + 4 students x 2 seeds; ReduceNet: 2 seeds
     steps = [line for line in lines if line.startswith('[')]
-    assert len(steps) == 11 and steps[0].startswith('[1/11] logit_kd')
-    assert all('ETA' in line for line in steps)
+    titles = [re.match(r'\[\d+/\d+\] (.*?)( \(after: (.*)\))?  ETA',
+                       line).group(1, 3) for line in steps]
+    # ReduceNet: a teacher + a pipeline per seed; Factor Transfer: stage 1
+    # + a student per seed (on the ReduceNet teacher of seed 0, listed once);
+    # structure learning: teacher, search, 4 students per seed; logit KD:
+    # the teacher + 4 students per seed
+    assert len(steps) == 4 + 3 + 10 + 9 == 26
+    seen = set()
+    for title, needs in titles:
+        assert needs is None or needs in seen, (title, needs)
+        seen.add(title)
+    assert dict(titles)['factor_transfer paraphraser (stage 1)'] == \
+        'reducenet teacher seed 0'
     assert sum('reducenet_pipeline.py --seed' in line for line in lines) == 2
-    assert sum('dist_test.sh' in line for line in lines) == 9
+    assert sum('structure_search.py' in line for line in lines) == 1
+    # tested: FT 2, structure learning 1 + 8, logit KD 1 + 8
+    assert sum('dist_test.sh' in line for line in lines) == 20
     assert not list(tmp_path.iterdir())  # nothing run
 
 
-def test_logit_kd_smoke_run_writes_summary_and_curves(tmp_path):
-    run(python_tool('run_digits_experiments.py', '--methods', 'logit_kd',
-                    '--seeds', 0, '--epochs', 1, '--work-dir', tmp_path),
+def shell_step(module, title, script, output, needs=()):
+    return module.Step(title, [(['sh', '-c', script], str(output))],
+                       tuple(needs))
+
+
+def test_runner_waits_for_needs_and_stops_the_dependents_of_a_failure(
+        tmp_path, capsys):
+    tool = load_tool()
+    out = tmp_path
+    plan = [
+        shell_step(tool, 'slow need', f'sleep 1; echo a > {out}/a',
+                   out / 'a'),
+        # fails unless its need has finished before it starts
+        shell_step(tool, 'needs slow', f'test -f {out}/a && echo b > {out}/b',
+                   out / 'b', ['slow need']),
+        shell_step(tool, 'broken', 'echo "bad config" >&2; exit 3',
+                   out / 'never'),
+        shell_step(tool, 'needs broken', f'echo e > {out}/e', out / 'e',
+                   ['broken']),
+        shell_step(tool, 'independent', f'echo c > {out}/c', out / 'c'),
+    ]
+    with pytest.raises(SystemExit) as failure:
+        tool.PlanRunner(plan, str(tmp_path), 2, env=None).run()
+    message = str(failure.value)
+    assert 'broken failed (exit 3)' in message
+    assert 'needs broken: not run' in message
+    assert (out / 'b').exists() and (out / 'c').exists()
+    assert not (out / 'e').exists()
+    # the failed run's output is in its log, named by the message
+    log = re.search(r'see (\S+)', message).group(1)
+    assert 'bad config' in open(log).read()
+
+    # a rerun makes only what is missing
+    capsys.readouterr()
+    plan = [step for step in plan if 'broken' not in step.title]
+    tool.PlanRunner(plan, str(tmp_path), 2, env=None).run()
+    assert capsys.readouterr().out.count('exists: not made again') == 3
+
+
+def test_factor_transfer_and_structure_learning_smoke_run(tmp_path):
+    run(python_tool('run_digits_experiments.py', '--methods',
+                    'factor_transfer', 'structure_learning', '--seeds', 0,
+                    '--epochs', 1, '--work-dir', tmp_path),
         cwd=REPO, timeout=900)
-    rows = list(csv.DictReader((tmp_path / 'summary.csv').open()))
-    assert sorted(row['name'] for row in rows) == sorted([
-        'nin-bn_1xb16_digits', 'lenet_1xb16_digits',
-        'logit-regression_lenet_from_nin-bn_1xb16_digits',
-        'noisy-teacher_lenet_from_nin-bn_1xb16_digits',
-        'kd_lenet_from_nin-bn_1xb16_digits'])
-    # every run was tested through dist_test.sh --metrics-json
-    assert all(row['test_top1_mean'] for row in rows)
-    png = tmp_path / 'curves_logit_kd.png'
-    assert png.read_bytes()[:4] == b'\x89PNG'
-    # a rerun trains nothing again
-    again = run(python_tool('run_digits_experiments.py', '--methods',
-                            'logit_kd', '--seeds', 0, '--epochs', 1,
-                            '--work-dir', tmp_path), cwd=REPO, timeout=900)
-    assert again.stdout.count('not trained again') == 5
+    rows = {row['name']: row
+            for row in csv.DictReader((tmp_path / 'summary.csv').open())}
+    students = ['student_kd', 'student_alone', 'uniform_alone', 'uniform_kd']
+    assert set(rows) == {
+        'reduce20-w1-e1-teacher_1xb64_digits',
+        'ft_reduce20-w1-student_from_reduce20-w1-e1-teacher_1xb64_digits_'
+        'pretrain',
+        'ft_reduce20-w1-student_from_reduce20-w1-e1-teacher_1xb64_digits_'
+        'train',
+        'resnet20_1xb64_digits', *students}
+    # the students were tested through dist_test.sh --metrics-json
+    for name in students + ['resnet20_1xb64_digits', 'ft_reduce20-w1-student'
+                            '_from_reduce20-w1-e1-teacher_1xb64_digits_train']:
+        assert rows[name]['test_top1_mean'], name
+    for method in ('factor_transfer', 'structure_learning'):
+        png = tmp_path / f'curves_{method}.png'
+        assert png.read_bytes()[:4] == b'\x89PNG'

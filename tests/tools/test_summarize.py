@@ -64,6 +64,24 @@ def test_seeds_are_pooled_as_mean_and_sample_std(tmp_path):
     assert 'trained alone' in line and '1.23K' in line and '5.60M' in line
 
 
+def test_a_run_with_a_teacher_and_no_student_has_no_student_cost(tmp_path):
+    # a connector pretraining stage (Factor Transfer's paraphraser): its
+    # model is the teacher plus connectors, nothing to measure as a student
+    make_run(tmp_path, 'pretrain', 0, [90.0], max_epochs=1, extra='''
+model = dict(type='FactorTransferPretrain', teacher=model, distiller=dict(
+    type='ConfigurableDistiller', distill_losses=dict(
+        loss_recon=dict(type='ReconstructionLoss', p=1))))
+''')
+    runs = [read_run(path) for path in find_run_dirs([tmp_path])]
+    measured = []
+    rows, _ = aggregate(runs, cost_of=lambda cfg: measured.append(cfg))
+    (row, ) = rows
+    assert measured == []
+    assert row['method'] == 'FactorTransferPretrain (ReconstructionLoss)'
+    assert row['student'] == '—' and row['teacher'] != '—'
+    assert '| — | — | — |' in markdown(rows)
+
+
 def test_unfinished_runs_are_listed_not_averaged(tmp_path):
     make_run(tmp_path, 'tiny', 0, [10.0, 20.0, 30.0])
     cut = make_run(tmp_path, 'tiny', 1, [80.0])  # stopped after epoch 1
