@@ -54,3 +54,11 @@ def test_benchmark_prints_its_figure_last_and_writes_a_record(
     record = json.loads(out.read_text())
     assert record['benchmark'] == script[:-3]
     assert record['machine']['nproc'] >= 1 and record['results']
+    if script == 'distill_cost.py':
+        # only Factor Transfer has connectors: its frozen paraphraser and
+        # its translator, both on 64-channel 8x8 maps of the reduce20 pair
+        methods = record['results']['methods']
+        assert [name for name, m in methods.items()
+                if 'limit_with_connectors' in m] == ['factor_transfer']
+        assert methods['factor_transfer']['connector_inputs'] == dict(
+            paraphraser=[2, 64, 8, 8], translator=[2, 64, 8, 8])

@@ -11,8 +11,12 @@ regression). Each method's ratio is set beside two compute limits:
   three forward passes;
 - measured: ``(student step + teacher forward) / student step``.
 
-A method above its limits spends time on something other than the student's
-training step and the teacher's forward pass.
+A method with connectors (Factor Transfer's paraphraser and translator) also
+gets a third limit that counts them: ``(student step + teacher forward +
+connectors) / student step``, the connectors timed on the inputs they saw in
+a real step of the method, forward only when frozen, forward and backward
+when trained. A method above its limits spends time on something other than
+the work its method asks for.
 
 Example::
 
@@ -59,33 +63,72 @@ def teacher_forward_timer(teacher, data):
     return _timing.timed(forward)
 
 
+def connector_inputs(algorithm, data, optim_wrapper):
+    """``{name: (connector, input)}`` as seen in one ``train_step``."""
+    connectors = getattr(algorithm.distiller, 'connectors', {})
+    inputs, handles = {}, []
+    for name, connector in connectors.items():
+        def keep(_module, args, name=name):
+            inputs[name] = args[0].detach().clone()
+        handles.append(connector.register_forward_pre_hook(keep))
+    algorithm.train_step(data, optim_wrapper)
+    for handle in handles:
+        handle.remove()
+    return {name: (connectors[name], x) for name, x in inputs.items()}
+
+
+def connectors_timer(connectors):
+    """A timed pass of every connector on its input: forward only when it
+    is frozen, forward and backward when it trains."""
+    def run():
+        for connector, x in connectors.values():
+            if any(p.requires_grad for p in connector.parameters()):
+                connector(x).sum().backward()
+            else:
+                with torch.no_grad():
+                    connector(x)
+    return _timing.timed(run)
+
+
 def build_kinds(batch_size, workdir):
-    """Name -> timed callable, plus the teacher and student for MAdds."""
+    """Name -> timed callable; the teacher and student for MAdds; each
+    method's connectors' input shapes."""
     data = _models.fake_batch(batch_size)
     student = _models.build_classifier(_models.STUDENT)
     teacher = _models.build_classifier(_models.TEACHER)
+    shapes = {}  # method -> {connector: input shape}
     kinds = dict(student=step_timer(student, data,
                                     _models.sgd_wrapper(student)),
                  teacher_forward=teacher_forward_timer(teacher, data))
     for name, (path, pair_from) in METHODS.items():
         algorithm = _models.build_distill(path, workdir, pair_from)
-        kinds[name] = step_timer(algorithm, data,
-                                 _models.sgd_wrapper(algorithm))
-    return kinds, student, teacher
+        optim_wrapper = _models.sgd_wrapper(algorithm)
+        kinds[name] = step_timer(algorithm, data, optim_wrapper)
+        connectors = connector_inputs(algorithm, data, optim_wrapper)
+        if connectors:
+            kinds[f'{name}_connectors'] = connectors_timer(connectors)
+            shapes[name] = {key: list(x.shape)
+                            for key, (_, x) in connectors.items()}
+    return kinds, student, teacher, shapes
 
 
-def summarize(times, madds):
-    """Per-method ratios beside the two compute limits."""
+def summarize(times, madds, connector_shapes):
+    """Per-method ratios beside the compute limits."""
     student = times['student']
     limit_madds = (3 * madds['student'] + madds['teacher']) / (
         3 * madds['student'])
     limit_measured = _timing.ratio_summary(
         [s + t for s, t in zip(student, times['teacher_forward'])], student)
-    methods = {
-        name: dict(ratio=_timing.ratio_summary(times[name], student),
-                   seconds=_timing.summarize(times[name]))
-        for name in METHODS
-    }
+    methods = {}
+    for name in METHODS:
+        methods[name] = dict(ratio=_timing.ratio_summary(times[name], student),
+                             seconds=_timing.summarize(times[name]))
+        connectors = times.get(f'{name}_connectors')
+        if connectors:
+            methods[name]['limit_with_connectors'] = _timing.ratio_summary(
+                [s + t + c for s, t, c in zip(
+                    student, times['teacher_forward'], connectors)], student)
+            methods[name]['connector_inputs'] = connector_shapes[name]
     return dict(
         madds=madds, limit_madds=limit_madds, limit_measured=limit_measured,
         student_seconds=_timing.summarize(student),
@@ -95,8 +138,13 @@ def summarize(times, madds):
 
 def figure_line(results):
     """The one-line figure: each method's ratio and the limits."""
-    parts = [f'{name} {m["ratio"]["median"]:.2f}'
-             for name, m in results['methods'].items()]
+    parts = []
+    for name, method in results['methods'].items():
+        part = f'{name} {method["ratio"]["median"]:.2f}'
+        if 'limit_with_connectors' in method:
+            part += (' (limit with its connectors '
+                     f'{method["limit_with_connectors"]["median"]:.2f})')
+        parts.append(part)
     return ('distill/student step: ' + ', '.join(parts)
             + f' | limit measured {results["limit_measured"]["median"]:.2f}'
             + f', from MAdds {results["limit_madds"]:.2f}')
@@ -106,12 +154,13 @@ def main(argv=None):
     args = parse_args(argv)
     _timing.set_threads(args.threads)
     with tempfile.TemporaryDirectory() as workdir:
-        kinds, student, teacher = build_kinds(args.batch_size, workdir)
+        kinds, student, teacher, shapes = build_kinds(args.batch_size,
+                                                      workdir)
         madds = dict(student=measure(student)['madds'],
                      teacher=measure(teacher)['madds'])
         times = _timing.run_interleaved(kinds, args.reps, args.warmup,
                                         label='distill_cost')
-    results = summarize(times, madds)
+    results = summarize(times, madds, shapes)
     _timing.write_record(args.out, 'distill_cost', args, results)
     print(figure_line(results), flush=True)
 
