@@ -13,33 +13,11 @@ _base_ = [
     '../_base_/models/reducenet_cifar.py',
     '../_base_/datasets/digits_20per_class_bs64.py',
     '../_base_/default_runtime.py',
+    '../_base_/factor_transfer_stage1.py',
 ]
 teacher_ckpt = 'work_dirs/reduce20-w1-e1-teacher_1xb64_digits/epoch_80.pth'
 
-model = dict(
-    type='FactorTransferPretrain',
-    teacher={{_base_.reduce_teacher}},
-    teacher_ckpt=teacher_ckpt,
-    input_shape=(3, 32, 32),  # the digits are upsampled to 32x32
-    distiller=dict(
-        type='ConfigurableDistiller',
-        # official: the output of the teacher's last stage (outputs[2] of
-        # its ResNet, 64 channels at 8x8)
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer3')),
-        # official: Paraphraser(64, round(64 * rate)), rate k = 0.5, no BN
-        connectors=dict(
-            paraphraser=dict(type='ParaphraserReconstruction',
-                             in_channels=64, rate=0.5, use_bn=False)),
-        # official: nn.L1Loss(P(x), x.detach()), i.e. p = 1, weight 1
-        distill_losses=dict(
-            loss_recon=dict(type='ReconstructionLoss', p=1,
-                            loss_weight=1.0)),
-        loss_forward_mappings=dict(
-            loss_recon=dict(
-                preds_S=dict(from_student=False, recorder='feat',
-                             connector='paraphraser'),
-                preds_T=dict(from_student=False, recorder='feat')))))
+model = dict(teacher={{_base_.reduce_teacher}}, teacher_ckpt=teacher_ckpt)
 
 # official: SGD lr 0.1, momentum 0.9, weight decay 5e-4, constant lr (its
 # MultiStepLR steps at epochs 150/225 never come within its 5 epochs): no

@@ -10,42 +10,16 @@ _base_ = [
     '../_base_/datasets/digits_20per_class_bs64.py',
     '../_base_/schedules/digits_sgd_cosine_80e.py',
     '../_base_/default_runtime.py',
+    '../_base_/factor_transfer_stage2.py',
 ]
 teacher_ckpt = 'work_dirs/reduce20-w1-e1-teacher_1xb64_digits/epoch_80.pth'
 paraphraser_ckpt = ('work_dirs/ft_reduce20-w1-student_from_reduce20-w1-e1-'
                     'teacher_1xb64_digits_pretrain/epoch_150.pth')
 
-model = dict(
-    type='FactorTransferDistill',
-    architecture={{_base_.reduce_student}},
-    teacher={{_base_.reduce_teacher}},
-    teacher_ckpt=teacher_ckpt,
-    paraphraser_ckpt=paraphraser_ckpt,
-    paraphraser='paraphraser',  # the connector's name in both stages
-    input_shape=(3, 32, 32),
-    distiller=dict(
-        type='ConfigurableDistiller',
-        # official: the last stage of both networks (outputs[2])
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer3')),
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer3')),
-        connectors=dict(
-            # as in stage 1 (strictly loaded from paraphraser_ckpt, frozen)
-            paraphraser=dict(type='Paraphraser', in_channels=64, rate=0.5,
-                             use_bn=False),
-            # official: Translator(64, round(64 * rate)), no BN
-            translator=dict(type='Translator', in_channels=64,
-                            out_channels=32, use_bn=False)),
-        # official: BETA * nn.L1Loss(FT(F_S), FT(F_T)), beta = 500, p = 1
-        distill_losses=dict(
-            loss_ft=dict(type='FactorTransferLoss', p=1, loss_weight=500)),
-        loss_forward_mappings=dict(
-            loss_ft=dict(
-                preds_S=dict(from_student=True, recorder='feat',
-                             connector='translator'),
-                preds_T=dict(from_student=False, recorder='feat',
-                             connector='paraphraser')))))
+model = dict(architecture={{_base_.reduce_student}},
+             teacher={{_base_.reduce_teacher}},
+             teacher_ckpt=teacher_ckpt,
+             paraphraser_ckpt=paraphraser_ckpt)
 # official: one SGD for the student and one for the translator with the same
 # settings, i.e. one optimizer over both; here the digits schedule's (SGD
 # 0.1, momentum 0.9, nesterov, wd 1e-4, cosine, 80 epochs, batch 64).

@@ -6,33 +6,11 @@ _base_ = [
     '../_base_/models/cifar_resnet.py',
     '../_base_/datasets/cifar10_bs128.py',
     '../_base_/default_runtime.py',
+    '../_base_/factor_transfer_stage1.py',
 ]
 teacher_ckpt = 'work_dirs/resnet56_1xb128_cifar10/epoch_163.pth'
 
-model = dict(
-    type='FactorTransferPretrain',
-    teacher={{_base_.resnet56}},
-    teacher_ckpt=teacher_ckpt,
-    input_shape=(3, 32, 32),
-    distiller=dict(
-        type='ConfigurableDistiller',
-        # official: outputs[2], the output of the last stage (64 x 8 x 8)
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer3')),
-        # official: Paraphraser(64, int(round(64 * RATE))), rate k = 0.5,
-        # LeakyReLU(0.1), no BN
-        connectors=dict(
-            paraphraser=dict(type='ParaphraserReconstruction',
-                             in_channels=64, rate=0.5, use_bn=False)),
-        # official: criterion = nn.L1Loss() on (P(x), x.detach())
-        distill_losses=dict(
-            loss_recon=dict(type='ReconstructionLoss', p=1,
-                            loss_weight=1.0)),
-        loss_forward_mappings=dict(
-            loss_recon=dict(
-                preds_S=dict(from_student=False, recorder='feat',
-                             connector='paraphraser'),
-                preds_T=dict(from_student=False, recorder='feat')))))
+model = dict(teacher={{_base_.resnet56}}, teacher_ckpt=teacher_ckpt)
 
 # official: optim.SGD(paraphraser, lr 0.1, momentum 0.9, weight decay 5e-4)
 # with MultiStepLR at 150/225, beyond the run: a constant lr, no scheduler.

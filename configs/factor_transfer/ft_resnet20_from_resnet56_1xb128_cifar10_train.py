@@ -5,44 +5,16 @@ _base_ = [
     '../_base_/models/cifar_resnet.py',
     '../_base_/datasets/cifar10_bs128.py',
     '../_base_/default_runtime.py',
+    '../_base_/factor_transfer_stage2.py',
 ]
 teacher_ckpt = 'work_dirs/resnet56_1xb128_cifar10/epoch_163.pth'
 paraphraser_ckpt = ('work_dirs/ft_resnet20_from_resnet56_1xb128_cifar10_'
                     'pretrain/epoch_5.pth')
 
-model = dict(
-    type='FactorTransferDistill',
-    architecture={{_base_.resnet20}},
-    teacher={{_base_.resnet56}},
-    teacher_ckpt=teacher_ckpt,
-    paraphraser_ckpt=paraphraser_ckpt,
-    paraphraser='paraphraser',  # the connector's name in both stages
-    input_shape=(3, 32, 32),
-    distiller=dict(
-        type='ConfigurableDistiller',
-        # official: outputs[2] of both networks (64 x 8 x 8)
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer3')),
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer3')),
-        connectors=dict(
-            # as in stage 1; strictly loaded from paraphraser_ckpt, frozen
-            paraphraser=dict(type='Paraphraser', in_channels=64, rate=0.5,
-                             use_bn=False),
-            # official: Translator(64, int(round(64 * RATE))), no BN
-            translator=dict(type='Translator', in_channels=64,
-                            out_channels=32, use_bn=False)),
-        # official: BETA * nn.L1Loss()(FT(factor_s), FT(factor_t.detach()))
-        # with BETA = 500 (p = 1), plus nn.CrossEntropyLoss (the student's
-        # own loss, weight 1)
-        distill_losses=dict(
-            loss_ft=dict(type='FactorTransferLoss', p=1, loss_weight=500)),
-        loss_forward_mappings=dict(
-            loss_ft=dict(
-                preds_S=dict(from_student=True, recorder='feat',
-                             connector='translator'),
-                preds_T=dict(from_student=False, recorder='feat',
-                             connector='paraphraser')))))
+model = dict(architecture={{_base_.resnet20}},
+             teacher={{_base_.resnet56}},
+             teacher_ckpt=teacher_ckpt,
+             paraphraser_ckpt=paraphraser_ckpt)
 
 # official: SGD (lr 0.1, momentum 0.9, wd 5e-4) for the student and another
 # with the same settings for the translator (one optimizer over both here),
