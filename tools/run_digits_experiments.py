@@ -228,23 +228,29 @@ PLANS = dict(reducenet=reducenet_plan, factor_transfer=factor_transfer_plan,
              logit_kd=logit_kd_plan)
 
 
-def curve_dirs(work, method, seed):
-    """The work dirs whose curves make ``curves_<method>.png``."""
-    if method == 'logit_kd':
-        return [osp.join(work, 'logit_kd', LOGIT_KD_TEACHER[0])] + [
-            osp.join(work, 'logit_kd', f'{student}_seed{seed}')
-            for student in LOGIT_KD_STUDENTS]
-    if method == 'reducenet':
-        return [osp.join(work, 'reducenet', f'seed{seed}')]
-    if method == 'factor_transfer':
-        return [osp.join(work, 'reducenet', f'seed{seed}', name)
-                for name in ('teacher', 'student_alone')] + [
-            osp.join(work, 'factor_transfer', f'student_seed{seed}')]
-    search_dir = osp.join(work, 'structure_learning',
-                          'search_' + STRUCTURE_BUDGET.replace('=', ''))
-    return [osp.join(work, 'structure_learning', 'resnet20_1xb64_digits')] + [
-        osp.join(search_dir, f'seed{seed}', student)
-        for student in STRUCTURE_STUDENTS]
+#: The runs of each method's figure: (label, path under WORK with {seed}).
+CURVES = dict(
+    reducenet=[('teacher (stage 1)', 'reducenet/seed{seed}/teacher'),
+               ('student alone', 'reducenet/seed{seed}/student_alone'),
+               ('ReduceNet student (inherit + KD + LoRA)',
+                'reducenet/seed{seed}/reducenet')],
+    factor_transfer=[
+        ('teacher', 'reducenet/seed{seed}/teacher'),
+        ('student alone', 'reducenet/seed{seed}/student_alone'),
+        ('Factor Transfer student', 'factor_transfer/student_seed{seed}')],
+    structure_learning=[
+        ('teacher ResNet-20', 'structure_learning/resnet20_1xb64_digits')] + [
+        (label, 'structure_learning/search_' + STRUCTURE_BUDGET.replace(
+            '=', '') + '/seed{seed}/' + student)
+        for label, student in (('learned + KD', 'student_kd'),
+                               ('learned alone', 'student_alone'),
+                               ('uniform alone', 'uniform_alone'),
+                               ('uniform + KD', 'uniform_kd'))],
+    logit_kd=[('teacher NiN-BN', 'logit_kd/' + LOGIT_KD_TEACHER[0])] + [
+        (label, f'logit_kd/{student}_seed{{seed}}')
+        for label, student in zip(
+            ('student alone', '[1] logit regression', '[2] noisy teacher',
+             '[3] Hinton KD'), LOGIT_KD_STUDENTS)])
 
 
 def plan_of(methods, work, seeds, epochs):
@@ -366,9 +372,12 @@ def report(work, methods, seed):
     for method in methods:
         # without the ReduceNet runs, the Factor Transfer figure has no
         # student-alone curve
-        dirs = [path for path in curve_dirs(work, method, seed)
-                if osp.isdir(path)]
-        run.append(tool('analysis/plot_curves.py', *dirs, '--out',
+        runs = [(label, osp.join(work, path.format(seed=seed)))
+                for label, path in CURVES[method]]
+        runs = [(label, path) for label, path in runs if osp.isdir(path)]
+        run.append(tool('analysis/plot_curves.py',
+                        *[path for _, path in runs], '--labels',
+                        *[label for label, _ in runs], '--out',
                         osp.join(work, f'curves_{method}.png'), '--title',
                         f'{method} on the digits, seed {seed}'))
     for command in run:
