@@ -17,8 +17,10 @@ import pickle
 
 import torch
 
+from reducekd.errors import InputError
 
-class CheckpointError(RuntimeError):
+
+class CheckpointError(InputError, RuntimeError):
     """A checkpoint is missing, unsafe, or does not match its model."""
 
 

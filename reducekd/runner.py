@@ -20,6 +20,7 @@ import os
 
 from mmengine.config import Config, ConfigDict, DictAction
 
+from reducekd.errors import ConfigError
 from reducekd.dist import (cpu_model_wrapper_cfg, init_distributed,
                            uses_cpu_process_group)
 
@@ -34,11 +35,8 @@ RUNNER_KEYS = (
     'model_wrapper_cfg', 'find_unused_parameters', 'sync_bn')
 
 
-class ConfigKeyError(KeyError):
+class ConfigKeyError(ConfigError, KeyError):
     """A config has a top-level key that looks like a misspelt Runner key."""
-
-    def __str__(self):
-        return self.args[0]
 
 
 def check_top_level_keys(cfg):

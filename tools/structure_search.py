@@ -21,6 +21,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
+from reducekd.cli import run_tool  # noqa: E402
 import reducekd.models  # noqa: E402,F401  (registers the models)
 from reducekd.checkpoint import CheckpointError  # noqa: E402
 from reducekd.models.structure_learning.candidates import \
@@ -63,4 +64,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

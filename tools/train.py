@@ -12,6 +12,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
+from reducekd.cli import run_tool  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from reducekd.runner import (add_runner_arguments,  # noqa: E402
@@ -66,4 +67,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

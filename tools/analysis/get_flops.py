@@ -12,6 +12,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 import reducekd  # noqa: E402,F401
+from reducekd.cli import run_tool  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from reducekd.complexity import (build_in_scope, human, measure,  # noqa
@@ -44,4 +45,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -16,6 +16,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 import reducekd  # noqa: E402,F401
+from reducekd.cli import run_tool  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
@@ -63,4 +64,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)
