@@ -20,9 +20,9 @@ import os
 
 from mmengine.config import Config, ConfigDict, DictAction
 
-from reducekd.errors import ConfigError
 from reducekd.dist import (cpu_model_wrapper_cfg, init_distributed,
                            uses_cpu_process_group)
+from reducekd.errors import ConfigError
 
 #: Top-level keys mmengine's Runner reads.
 RUNNER_KEYS = (
