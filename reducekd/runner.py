@@ -3,8 +3,10 @@
 Everything the tools do to a config before mmengine sees it is here, so
 ``tools/train.py`` and ``tools/test.py`` stay thin:
 
-* a misspelled top-level key (``default_hook``, ``randomnes``) is an error
-  naming the key it resembles; mmengine ignores such keys silently;
+* :func:`reducekd.config_check.check_config` refuses what mmengine would
+  ignore or fail on late: misspelt top-level keys (``randomnes``), MMCV 0.x
+  keys (``optimizer``, ``lr_config``), keyword arguments no constructor
+  takes (``model.backbone.depht``, ``default_hooks.checkpoint.max_keep_ckpt``);
 * ``persistent_workers=True`` with ``num_workers=0`` is switched off
   (PyTorch refuses that combination, and mmpretrain's tools force it on);
 * on a CPU-only machine with a launcher, :mod:`reducekd.dist` starts the gloo
@@ -13,49 +15,19 @@ Everything the tools do to a config before mmengine sees it is here, so
   continues a run exactly, and
   :class:`~reducekd.engine.hooks.ResumeScheduleCheckHook` so a resume whose
   config changed the learning-rate schedule fails instead of keeping the
-  checkpoint's schedule silently.
+  checkpoint's schedule silently, and
+  :class:`~reducekd.engine.hooks.NonFiniteCheckHook` so a run stops at its
+  first NaN loss instead of saving NaN checkpoints, and
+  :class:`~reducekd.engine.hooks.DistillWiringCheckHook` so a connector that
+  does not fit its recorded feature stops the run before the first step.
 """
-import difflib
 import os
 
 from mmengine.config import Config, ConfigDict, DictAction
 
+from reducekd.config_check import check_config, load_config
 from reducekd.dist import (cpu_model_wrapper_cfg, init_distributed,
                            uses_cpu_process_group)
-from reducekd.errors import ConfigError
-
-#: Top-level keys mmengine's Runner reads.
-RUNNER_KEYS = (
-    'model', 'work_dir', 'train_dataloader', 'val_dataloader',
-    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
-    'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
-    'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
-    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
-    'visualizer', 'default_scope', 'randomness', 'experiment_name',
-    'model_wrapper_cfg', 'find_unused_parameters', 'sync_bn')
-
-
-class ConfigKeyError(ConfigError, KeyError):
-    """A config has a top-level key that looks like a misspelt Runner key."""
-
-
-def check_top_level_keys(cfg):
-    """Refuse keys one or two letters away from a key the Runner reads.
-
-    Other unknown keys are allowed: configs keep helper variables
-    (``train_pipeline``, ``teacher_ckpt``) at the top level.
-
-    Raises:
-        ConfigKeyError: Naming the key and the Runner key it resembles.
-    """
-    for key in cfg.keys():
-        if key in RUNNER_KEYS or key.startswith('_'):
-            continue
-        close = difflib.get_close_matches(key, RUNNER_KEYS, n=1, cutoff=0.85)
-        if close:
-            raise ConfigKeyError(
-                f'config key {key!r} is not read by the Runner; did you mean '
-                f'{close[0]!r}? mmengine would ignore it silently.')
 
 
 def _disable_persistent_workers_without_workers(cfg):
@@ -66,7 +38,8 @@ def _disable_persistent_workers_without_workers(cfg):
 
 
 # Hooks every run gets (unless its config lists them already).
-ALWAYS_ON_HOOKS = ('RNGStateHook', 'ResumeScheduleCheckHook')
+ALWAYS_ON_HOOKS = ('RNGStateHook', 'ResumeScheduleCheckHook',
+                   'NonFiniteCheckHook', 'DistillWiringCheckHook')
 
 
 def _ensure_always_on_hooks(cfg):
@@ -91,10 +64,10 @@ def prepare_config(cfg, launcher='none', work_dir=None, cfg_options=None):
         is already started.
     """
     if not isinstance(cfg, Config):
-        cfg = Config.fromfile(cfg)
+        cfg = load_config(cfg)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    check_top_level_keys(cfg)
+    check_config(cfg)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir

@@ -2,8 +2,9 @@
 import pytest
 from mmengine.config import Config
 
+from reducekd.config_check import ConfigKeyError
 from reducekd.evaluation import evaluator_for_metrics
-from reducekd.runner import ConfigKeyError, prepare_config
+from reducekd.runner import prepare_config
 
 
 def config(**fields):
@@ -35,10 +36,12 @@ def test_persistent_workers_only_with_workers():
 def test_always_on_hooks_added_once():
     cfg = prepare_config(config(custom_hooks=[dict(type='RNGStateHook')]))
     assert [h['type'] for h in cfg.custom_hooks] == [
-        'RNGStateHook', 'reducekd.ResumeScheduleCheckHook']
+        'RNGStateHook', 'reducekd.ResumeScheduleCheckHook',
+        'reducekd.NonFiniteCheckHook', 'reducekd.DistillWiringCheckHook']
     cfg = prepare_config(config())
     assert [h['type'] for h in cfg.custom_hooks] == [
-        'reducekd.RNGStateHook', 'reducekd.ResumeScheduleCheckHook']
+        'reducekd.RNGStateHook', 'reducekd.ResumeScheduleCheckHook',
+        'reducekd.NonFiniteCheckHook', 'reducekd.DistillWiringCheckHook']
 
 
 def test_eval_names_map_to_mmpretrain_metrics():

@@ -18,13 +18,21 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 import reducekd  # noqa: E402,F401
 from reducekd.cli import run_tool  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
 
 from reducekd.checkpoint import (STUDENT_PREFIX,  # noqa: E402
+                                 CheckpointError, describe_mismatch,
                                  load_local_checkpoint, state_dict_of,
                                  student_state_dict)
 from reducekd.complexity import build_in_scope, models_of_config  # noqa
+from reducekd.config_check import load_config  # noqa: E402
+from reducekd.engine.hooks.non_finite_check_hook import \
+    non_finite_tensors  # noqa: E402
+from reducekd.errors import NonFiniteError  # noqa: E402
 from reducekd.models.utils import reparameterize_model  # noqa: E402
+
+#: Largest relative logit difference a fusion may make: float32 rounding of
+#: the merged kernels gives about 1e-6; anything near 1e-3 is a wrong fusion.
+FUSION_TOLERANCE = 1e-4
 
 
 def trained_student(cfg, checkpoint_path):
@@ -34,6 +42,18 @@ def trained_student(cfg, checkpoint_path):
     state = state_dict_of(load_local_checkpoint(checkpoint_path, 'cpu'))
     if any(key.startswith(STUDENT_PREFIX) for key in state):
         state = student_state_dict(state)
+    bad = non_finite_tensors(state)
+    if bad:
+        raise NonFiniteError(
+            f'{checkpoint_path} holds non-finite weights ({len(bad)} tensors, '
+            f'e.g. {", ".join(bad[:3])}): the run that wrote it diverged. '
+            'Fuse a checkpoint from before the divergence.')
+    problems = describe_mismatch(model.state_dict(), state)
+    if problems:
+        raise CheckpointError(
+            f'{checkpoint_path} does not match the {role} of {cfg.filename} '
+            f'({type(model).__name__}):\n{problems}\nGive the config that '
+            'trained the checkpoint.')
     model.load_state_dict(state, strict=True)
     return model.eval()
 
@@ -53,9 +73,15 @@ def main(argv=None):
     parser.add_argument('checkpoint')
     parser.add_argument('out', help='where to write the fused student')
     args = parser.parse_args(argv)
-    model = trained_student(Config.fromfile(args.config), args.checkpoint)
+    model = trained_student(load_config(args.config), args.checkpoint)
     fused = reparameterize_model(model)
     difference = largest_output_difference(model, fused)
+    if not difference <= FUSION_TOLERANCE:  # also catches NaN
+        raise NonFiniteError(
+            f'the fused student differs from the unfused one by {difference:.2e}'
+            f' (relative, largest logit; at most {FUSION_TOLERANCE:.0e} '
+            f'allowed): nothing was written to {args.out}. The checkpoint '
+            'or the fusion is broken; check it with tools/test.py first.')
     torch.save(dict(state_dict=fused.state_dict(),
                     meta=dict(reparameterized_from=args.checkpoint)),
                args.out)

@@ -20,7 +20,6 @@ they are built (one forward pass on a zero input), so a connector that does
 not fit its recorded feature stops the run before the first iteration,
 naming the recorded module, the connector and both shapes.
 """
-import contextlib
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -32,36 +31,19 @@ from torch import nn
 from reducekd.checkpoint import (CheckpointError, describe_mismatch,
                                  load_local_checkpoint,
                                  load_state_dict_strictly, state_dict_of)
+from reducekd.models.distillers.wiring import (ConnectorShapeError,  # noqa
+                                               check_same_shapes, drop_records,
+                                               loss_inputs, recorder_managers,
+                                               unchanged)
 from reducekd.registry import MODELS
 from .strict_teacher_distill import StrictTeacherDistill
 
+_FT_SHAPE_HINT = (
+    "For Factor Transfer the translator's out_channels must equal the "
+    "paraphraser's factor_channels = round(in_channels * rate), and both "
+    'recorded feature maps must have the same height and width.')
 _TEACHER_HINT = ('Point teacher_ckpt at a checkpoint of the teacher model '
                  'itself, e.g. the epoch_N.pth of its own training run.')
-
-
-class ConnectorShapeError(ValueError):
-    """A connector does not fit the feature recorded for it, or a distill
-    loss is given two tensors of different shapes."""
-
-
-@contextlib.contextmanager
-def _eval_mode(module: nn.Module):
-    """Put ``module`` and all its children in eval mode, then restore each
-    child's own mode (a frozen teacher stays in eval mode, a student in
-    train mode)."""
-    modes = [(m, m.training) for m in module.modules()]
-    module.eval()
-    try:
-        yield
-    finally:
-        for m, training in modes:
-            m.training = training
-
-
-def _describe_record(role: str, recorder_name: str, recorder) -> str:
-    source = getattr(recorder, 'source', '?')
-    return (f"the {role}'s recorder '{recorder_name}' "
-            f'({type(recorder).__name__} of {role} module {source!r})')
 
 
 def check_distill_shapes(owner: str, distiller: nn.Module,
@@ -69,11 +51,11 @@ def check_distill_shapes(owner: str, distiller: nn.Module,
                          input_shape: Sequence[int]) -> None:
     """Run each model once on zeros and check the recorded shapes.
 
-    For every argument of every distill loss: a connector's ``in_channels``
-    (when it has one) must equal the channels of the feature recorded for
-    it, and the two sides of a loss (``preds_S`` and ``preds_T``) must have
-    the same shape once through their connectors. Nothing is trained and no
-    statistics change: everything runs in eval mode without gradients.
+    For every argument of every distill loss: a connector must fit the
+    feature recorded for it, and the two sides of a loss (``preds_S`` and
+    ``preds_T``) must have the same shape once through their connectors
+    (:mod:`reducekd.models.distillers.wiring`). Nothing is trained and no
+    statistics change.
 
     Args:
         owner (str): Name of the algorithm, for the messages.
@@ -86,65 +68,23 @@ def check_distill_shapes(owner: str, distiller: nn.Module,
         ConnectorShapeError: Naming the loss, the recorded module, the
             connector and both shapes.
     """
-    managers = {
-        'student': distiller.student_recorders,
-        'teacher': distiller.teacher_recorders
-    }
+    managers = recorder_managers(distiller)
     dummy = torch.zeros(1, *input_shape)
-    shape_text = 'x'.join(str(s) for s in dummy.shape)
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(torch.no_grad())
-        for model in list(models.values()) + [distiller]:
-            stack.enter_context(_eval_mode(model))
-        for role, model in models.items():
-            with managers[role]:
-                model(dummy, None, mode='tensor')
-        for loss_name, mapping in distiller.loss_forward_mappings.items():
-            sides = {}
-            for arg, info in mapping.items():
-                role = 'student' if info['from_student'] else 'teacher'
-                recorder = managers[role].get_recorder(info['recorder'])
-                data = recorder.get_record_data(
-                    info.get('record_idx', 0), info.get('data_idx'))
-                where = _describe_record(role, info['recorder'], recorder)
-                name = info.get('connector')
-                if name is not None:
-                    connector = distiller.connectors[name]
-                    expected = getattr(connector, 'in_channels', None)
-                    if (expected is not None and torch.is_tensor(data)
-                            and (data.dim() < 2 or data.shape[1] != expected)):
-                        raise ConnectorShapeError(
-                            f"{owner}: loss '{loss_name}', argument {arg}: "
-                            f"connector '{name}' ({type(connector).__name__})"
-                            f' takes {expected} input channels, i.e. '
-                            f'(N, {expected}, H, W), but {where} gives '
-                            f'{tuple(data.shape)} on a {shape_text} input. '
-                            f"Set the connector's in_channels to "
-                            f'{data.shape[1] if data.dim() > 1 else "?"} or '
-                            'record another module.')
-                    data = connector(data)
-                    where = (f"connector '{name}' "
-                             f'({type(connector).__name__}) applied to '
-                             f'{where}')
-                if info.get('connector_idx') is not None:
-                    data = data[info['connector_idx']]
-                sides[arg] = (where, data)
-            if 'preds_S' in sides and 'preds_T' in sides:
-                (where_s, s), (where_t, t) = sides['preds_S'], sides['preds_T']
-                if tuple(s.shape) != tuple(t.shape):
-                    raise ConnectorShapeError(
-                        f"{owner}: loss '{loss_name}' compares preds_S = "
-                        f'{where_s}, of shape {tuple(s.shape)}, with preds_T '
-                        f'= {where_t}, of shape {tuple(t.shape)} (on a '
-                        f'{shape_text} input); they must have the same '
-                        "shape. For Factor Transfer the translator's "
-                        "out_channels must equal the paraphraser's "
-                        'factor_channels = round(in_channels * rate), and '
-                        'both recorded feature maps must have the same '
-                        'height and width.')
-    for manager in managers.values():  # drop the dummy records
-        for recorder in manager.recorders.values():
-            recorder.reset_data_buffer()
+    with unchanged(distiller, *models.values()):
+        try:
+            for role, model in models.items():
+                with managers[role]:
+                    model(dummy, None, mode='tensor')
+            for loss_name in distiller.loss_forward_mappings:
+                check_same_shapes(
+                    owner, loss_name,
+                    loss_inputs(owner, distiller, loss_name), _FT_SHAPE_HINT)
+        except ConnectorShapeError as error:
+            shape = 'x'.join(str(size) for size in dummy.shape)
+            raise ConnectorShapeError(
+                f'{error} (Checked on a {shape} input.)') from None
+        finally:
+            drop_records(distiller)
 
 
 def load_connector_strictly(connector: nn.Module, filename: str,
