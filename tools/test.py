@@ -15,11 +15,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
-from reducekd.cli import run_tool  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from reducekd.checkpoint import load_state_dict_strictly  # noqa: E402
+from reducekd.cli import run_tool  # noqa: E402
 from reducekd.evaluation import evaluator_for_metrics  # noqa: E402
 from reducekd.runner import (add_runner_arguments,  # noqa: E402
                              parse_runner_arguments, prepare_config)

@@ -152,3 +152,15 @@ def test_distiller_wiring_mismatch_stops_before_the_first_step(
                              *options), cwd=REPO, check=False)
     output = stopped(result, 'ConnectorShapeError', *parts)
     assert 'Epoch(train)' not in output
+
+
+def test_recorder_source_not_in_the_model_lists_nearby_names(
+        trained_teacher, tmp_path):
+    result = run(python_tool(
+        'train.py', tiny_config('tiny_fitnet_digits.py'), '--work-dir',
+        tmp_path, '--cfg-options', f'model.teacher_ckpt={trained_teacher}',
+        'model.distiller.student_recorders.feat.source=backbone.layer4.9'),
+        cwd=REPO, check=False)
+    stopped(result, "ConfigError: recorder 'feat' (ModuleOutputsRecorder) "
+            "records module 'backbone.layer4.9'",
+            'Nearby module names: backbone.layer4.0, backbone.layer4.1')

@@ -12,11 +12,12 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 import reducekd  # noqa: E402,F401
-from reducekd.cli import run_tool  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
+from reducekd.cli import run_tool  # noqa: E402
 from reducekd.complexity import (build_in_scope, human, measure,  # noqa
                                  models_of_config)
+from reducekd.config_check import load_config  # noqa: E402
 
 
 def main(argv=None):
@@ -26,7 +27,7 @@ def main(argv=None):
                         metavar=('H', 'W'), help='input size (default 32 32)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     rows = []
