@@ -20,13 +20,20 @@ here so there is one index:
 * CIFAR loaders that insist on the official archives (breakage D):
   :mod:`reducekd.datasets.local_cifar`;
 * exact ``--resume`` (breakage K): :class:`reducekd.engine.hooks.RNGStateHook`.
+
+One repair fixes no breakage but misleading output: mmcv-lite's warning on
+import that ``MultiScaleDeformableAttention`` is missing, which reads like
+advice to install full mmcv, is silenced (exactly that warning, and only
+where mmcv lacks its compiled ops).
 """
+import glob
 import importlib
 import importlib.metadata
 import importlib.util
 import os.path as osp
 import sys
 import types
+import warnings
 
 import torch
 
@@ -78,6 +85,40 @@ def declare_torchvision_op_schemas():
     for schema in _TORCHVISION_SCHEMAS.values():
         _torchvision_library.define(schema)
     _record('torchvision_op_schemas')
+
+
+# --------------------------------------------------------------------------
+# mmcv-lite's warning about MultiScaleDeformableAttention (no breakage letter)
+# --------------------------------------------------------------------------
+#: How the warning of ``mmcv.cnn.bricks.transformer`` starts, as a regex.
+_MSDA_WARNING = r'Fail to import ``MultiScaleDeformableAttention`` from '
+_MSDA_MODULE = r'mmcv\.cnn\.bricks\.transformer$'
+
+
+def mmcv_ops_missing():
+    """Whether mmcv is installed without its compiled ops (mmcv-lite).
+
+    Looks for the ``mmcv._ext`` extension on disk, without importing mmcv.
+    Without it, importing ``mmcv.cnn`` (which mmpretrain and mmrazor do)
+    warns that ``MultiScaleDeformableAttention`` cannot be imported and
+    advises installing full mmcv; that detection op is not used by
+    classification or distillation, so the advice does not apply.
+    """
+    spec = importlib.util.find_spec('mmcv')
+    if spec is None:
+        return False
+    return not any(glob.glob(osp.join(location, '_ext.*'))
+                   for location in spec.submodule_search_locations)
+
+
+def silence_mmcv_lite_attention_warning():
+    """Ignore exactly that warning: its message, from its module. Every
+    other warning, mmcv's included, still shows."""
+    if not mmcv_ops_missing():
+        return
+    warnings.filterwarnings('ignore', message=_MSDA_WARNING,
+                            category=UserWarning, module=_MSDA_MODULE)
+    _record('mmcv_lite_attention_warning_silenced')
 
 
 # --------------------------------------------------------------------------
@@ -249,6 +290,7 @@ def restore_kd_soft_ce():
 
 def repair_stack():
     """Apply every import-time repair whose condition holds. Idempotent."""
+    silence_mmcv_lite_attention_warning()  # before anything imports mmcv
     declare_torchvision_op_schemas()
     stand_in_mmrazor_quantization()
     locate_packages_without_pkg_resources()

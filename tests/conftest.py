@@ -1,4 +1,5 @@
 """Shared test helpers: run the project's tools as a user would."""
+import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -50,6 +51,23 @@ def run(command, cwd, check=True, timeout=600, **extra_env):
 
 def python_tool(script, *args):
     return [sys.executable, osp.join(REPO, 'tools', script), *map(str, args)]
+
+
+def load_tool(script):
+    """Import ``tools/script`` as a module, without running its ``main``.
+
+    ``tools/`` becomes importable first, as it is for a tool run as a
+    script (the tools share helpers such as ``tools/_progress.py``).
+    """
+    tools = osp.join(REPO, 'tools')
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    name = osp.splitext(osp.basename(script))[0]
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(tools, script))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def tiny_config(name):

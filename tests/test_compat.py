@@ -14,7 +14,7 @@ import textwrap
 import pytest
 import torch
 
-from conftest import REPO, run
+from conftest import REPO, python_tool, run
 
 LOAD_COMPAT = f'''
 import importlib.util, sys
@@ -157,3 +157,31 @@ def test_guards_are_no_ops_once_repaired():
     assert not compat.kd_soft_ce_is_placeholder()
     applied = list(compat.APPLIED)
     assert compat.repair_stack() == applied  # nothing applied twice
+
+
+MSDA = 'Fail to import ``MultiScaleDeformableAttention`` from'
+
+
+def test_mmcv_lite_attention_warning_is_silenced_and_no_other(tmp_path):
+    import reducekd.compat as compat
+    if not compat.mmcv_ops_missing():
+        pytest.skip('full mmcv: it has the op, there is nothing to silence')
+    tool = run(python_tool('train.py', '--help'), cwd=REPO)
+    assert 'MultiScaleDeformableAttention' not in tool.stderr, tool.stderr
+    # Every other warning still shows: the same text from another module,
+    # another text from mmcv's module, and one of the user's own.
+    other = run([sys.executable, '-c', textwrap.dedent(f'''
+        import warnings
+        import reducekd
+        import mmcv.cnn
+        warnings.warn_explicit({MSDA!r} + ' elsewhere', UserWarning,
+                               'other.py', 1, module='other')
+        warnings.warn_explicit('another mmcv warning', UserWarning,
+                               'transformer.py', 1,
+                               module='mmcv.cnn.bricks.transformer')
+        warnings.warn('a warning of the user')
+        ''')], cwd=tmp_path)
+    assert MSDA not in other.stderr.replace(MSDA + ' elsewhere', '')
+    for text in (' elsewhere', 'another mmcv warning',
+                 'a warning of the user'):
+        assert text in other.stderr, (text, other.stderr)

@@ -17,6 +17,8 @@
 #                   partition's nodes have GPUs, none otherwise)
 #   NNODES, NODE_RANK, MASTER_ADDR, PORT   torchrun across several nodes
 #   PYTHON          the interpreter (default: python)
+# GPUS, GPUS_PER_NODE, CPUS_PER_TASK and NNODES must be whole numbers of at
+# least 1; anything else stops the script, naming the variable (exit 2).
 
 REDUCEKD_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH="$REDUCEKD_ROOT${PYTHONPATH:+:$PYTHONPATH}"
@@ -26,6 +28,14 @@ slurm_partition_exists() {
     command -v srun >/dev/null 2>&1 || return 1
     command -v sinfo >/dev/null 2>&1 || return 1
     [ -n "$(sinfo -h -p "$1" -o %P 2>/dev/null)" ]
+}
+
+require_count() {  # name value what: stop unless value is a whole number >= 1
+    case "$2" in
+        ''|0*|*[!0-9]*)
+            echo "$0: $1='$2' cannot be used: $1 (the number of $3) must be a whole number of at least 1, e.g. $1=2" >&2
+            exit 2 ;;
+    esac
 }
 
 use_slurm() {  # $1: partition
@@ -41,8 +51,11 @@ use_slurm() {  # $1: partition
 run_slurm() {  # partition job script args...
     partition=$1; job=$2; script=$3; shift 3
     gpus=${GPUS:-8}
+    require_count GPUS "$gpus" processes
     gpus_per_node=${GPUS_PER_NODE:-$(( gpus < 8 ? gpus : 8 ))}
+    require_count GPUS_PER_NODE "$gpus_per_node" 'processes per node'
     cpus_per_task=${CPUS_PER_TASK:-5}
+    require_count CPUS_PER_TASK "$cpus_per_task" 'CPUs per process'
     if [ -z "${GRES+x}" ]; then
         case "$(sinfo -h -p "$partition" -o %G 2>/dev/null)" in
             *gpu*) GRES="gpu:$gpus_per_node" ;;
@@ -64,7 +77,9 @@ run_slurm() {  # partition job script args...
 run_local() {  # script args...
     script=$1; shift
     gpus=${GPUS:-1}
+    require_count GPUS "$gpus" processes
     nnodes=${NNODES:-1}
+    require_count NNODES "$nnodes" nodes
     if [ "$gpus" -eq 1 ] && [ "$nnodes" -eq 1 ]; then
         exec "$PYTHON" "$REDUCEKD_ROOT/tools/$script" "$@" --launcher=none
     fi

@@ -9,14 +9,23 @@ accuracy``); ``GPUS`` and the other launcher variables pass through. Trains
 the teacher (stage 1), the same student alone (the baseline), and the
 ReduceNet student (inherits the teacher's weights, KD, a LoRA branch fused
 afterwards), then prints a table in the shape of ReduceNet's README.
+
+Each stage shows one line of progress (mmengine's epoch and ETA), rewritten
+in place on a terminal and printed every few seconds otherwise; its full
+output goes to ``WORK/logs/<stage>.log``. A failed stage prints the end of
+its log and the log's path, and the pipeline exits with the stage's exit
+status. A training whose final checkpoint exists is not run again, so a
+rerun continues where one stopped.
 """
 import argparse
 import json
+import logging
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
+
+import _progress
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -27,47 +36,83 @@ STUDENT = osp.join(CONFIGS, 'reduce20-w1-student_1xb64_digits.py')
 REDUCENET = osp.join(
     CONFIGS, 'reducenet-lora_reduce20-w1-student_from_'
     'reduce20-w1-e1-teacher_1xb64_digits.py')
+#: Lines of a failed stage's log shown on screen.
+FAILURE_TAIL = 30
 
 
-def sh(script, *args):
-    """Run a user-facing tool; stop the pipeline if it fails."""
-    command = ['sh', osp.join(REPO, 'tools', script), *map(str, args)] \
-        if script.endswith('.sh') else \
-        [sys.executable, osp.join(REPO, 'tools', script), *map(str, args)]
-    print('$', ' '.join(command), flush=True)
-    subprocess.run(command, check=True, cwd=REPO,
-                   stdout=subprocess.DEVNULL if not os.environ.get(
-                       'VERBOSE') else None)
+class Stages:
+    """Runs the pipeline's tools one at a time, each as a numbered stage
+    with its progress on one line and its output in ``log_dir``.
+
+    Args:
+        total (int): The number of stages, for ``[k/total]``.
+        log_dir (str): Where each stage's log goes.
+        epochs (int): The trainings' last epoch, shown in their progress.
+    """
+
+    def __init__(self, total, log_dir, epochs):
+        self.total, self.log_dir, self.epochs = total, log_dir, epochs
+        self.done = 0
+        self.line = _progress.StatusLine()
+
+    def run(self, name, title, script, *args, output=None):
+        """Run ``tools/script`` as the next stage, logged to
+        ``log_dir/name.log``, unless ``output`` exists.
+
+        Exits with the tool's status, after the end of its log, if it fails.
+        """
+        self.done += 1
+        head = f'[{self.done}/{self.total}] {title}'
+        if output and osp.isfile(output):
+            self.line.end(f'{head}: {output} exists, not made again')
+            return
+        command = _progress.tool(script, *args)
+        log = osp.join(self.log_dir, name + '.log')
+        started = time.monotonic()
+        status = _progress.run_logged(
+            command, log, cwd=REPO, epochs=self.epochs,
+            show=lambda text, seconds: self.line.show(
+                f'{head}: {text} (elapsed {_progress.clock(seconds)})'))
+        if status:
+            self.line.end(f'{head}: FAILED (exit {status})')
+            sys.stderr.write(
+                f'--- last lines of {log} ---\n'
+                f'{_progress.tail(log, FAILURE_TAIL)}'
+                f'--- {title} failed (exit {status}); its command and full '
+                f'output: {log}\n')
+            sys.exit(status if status > 0 else 1)  # < 0: killed by a signal
+        self.line.end(f'{head}: done in '
+                      f'{_progress.clock(time.monotonic() - started)}')
 
 
-def train(partition, config, work_dir, options, last):
-    """Train unless ``work_dir`` already holds the final checkpoint (a
-    rerun of the pipeline continues where an earlier one stopped)."""
-    if osp.isfile(osp.join(work_dir, last)):
-        print(f'  {osp.join(work_dir, last)} exists: not trained again')
-        return
-    started = time.time()
-    sh('dist_train.sh', partition, 'reducenet', config, work_dir,
-       '--cfg-options', *options)
-    print(f'  done in {time.time() - started:.0f} s', flush=True)
-
-
-def top1(partition, config, checkpoint, run_dir):
+def top1(stages, partition, config, checkpoint, run_dir, run):
     """Test ``checkpoint``; its metrics go to ``run_dir/metrics.json``,
     where ``tools/analysis/summarize.py`` finds them."""
     metrics_path = osp.join(run_dir, 'metrics.json')
-    sh('dist_test.sh', partition, 'reducenet', config, checkpoint,
-       '--eval', 'accuracy', '--metrics-json', metrics_path,
-       '--work-dir', osp.join(run_dir, 'test'))
+    stages.run(f'test_{run}', f'test: {run}', 'dist_test.sh', partition,
+               'reducenet', config, checkpoint, '--eval', 'accuracy',
+               '--metrics-json', metrics_path, '--work-dir',
+               osp.join(run_dir, 'test'))
     with open(metrics_path) as file:
         return json.load(file)['accuracy/top1']
 
 
 def complexity(config):
+    """The parameters and MAdds of ``config``'s model, without mmengine's
+    warnings about the operators its counter skips (BatchNorm, additions,
+    pooling: the MAdds of the convolutions and linear layers are the
+    figure)."""
     from mmengine.config import Config
+    from mmengine.logging import MMLogger
 
     from reducekd.complexity import build_in_scope, measure
-    return measure(build_in_scope(Config.fromfile(config).model))
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return measure(build_in_scope(Config.fromfile(config).model))
+    finally:
+        logger.setLevel(level)
 
 
 def main(argv=None):
@@ -83,24 +128,8 @@ def main(argv=None):
                f'train_cfg.max_epochs={args.epochs}',
                f'param_scheduler.T_max={args.epochs}']
     last = f'epoch_{args.epochs}.pth'
-
-    print('== stage 1: teacher', flush=True)
-    train(args.partition, TEACHER, osp.join(work_dir, 'teacher'), options,
-          last)
     teacher_ckpt = osp.join(work_dir, 'teacher', last)
-    print('== baseline: the student trained alone', flush=True)
-    train(args.partition, STUDENT, osp.join(work_dir, 'student_alone'),
-          options, last)
-    print('== stage 2: inherit the teacher\'s weights, distil, LoRA branch',
-          flush=True)
-    train(args.partition, REDUCENET, osp.join(work_dir, 'reducenet'),
-          options + [f'model.teacher_ckpt={teacher_ckpt}'], last)
-    print('== fuse the LoRA branch into the main convs', flush=True)
     fused = osp.join(work_dir, 'reducenet', 'fused_student.pth')
-    sh('model_converters/reparameterize.py', REDUCENET,
-       osp.join(work_dir, 'reducenet', last), fused)
-
-    print('== test (dist_test.sh --eval accuracy)', flush=True)
     # (row, config, checkpoint, the run that made it)
     rows = [
         ('ReduceNet20-1 teacher (stage 1)', TEACHER, teacher_ckpt, 'teacher'),
@@ -109,10 +138,30 @@ def main(argv=None):
         ('ReduceNet20-1 student (inherit + KD + LoRA, fused)', STUDENT,
          fused, 'reducenet'),
     ]
+    log_dir = osp.join(work_dir, 'logs')
+    os.makedirs(log_dir, exist_ok=True)
+    print(f'Full output of each stage: {log_dir}/', flush=True)
+    stages = Stages(4 + len(rows), log_dir, args.epochs)
+
+    def train(title, config, run, *extra):
+        stages.run(run, title, 'dist_train.sh', args.partition, 'reducenet',
+                   config, osp.join(work_dir, run), '--cfg-options',
+                   *options, *extra, output=osp.join(work_dir, run, last))
+
+    train('stage 1: teacher', TEACHER, 'teacher')
+    train('baseline: student alone', STUDENT, 'student_alone')
+    # inherits the teacher's weights, is distilled from it, trains a LoRA
+    # branch
+    train('stage 2: ReduceNet student', REDUCENET, 'reducenet',
+          f'model.teacher_ckpt={teacher_ckpt}')
+    stages.run('fuse', 'fuse the LoRA branch',
+               'model_converters/reparameterize.py', REDUCENET,
+               osp.join(work_dir, 'reducenet', last), fused)
+
     lines = ['| model | params | MAdds | top-1 (%) |', '|---|---|---|---|']
     for name, config, checkpoint, run in rows:
-        accuracy = top1(args.partition, config, checkpoint,
-                        osp.join(work_dir, run))
+        accuracy = top1(stages, args.partition, config, checkpoint,
+                        osp.join(work_dir, run), run)
         cost = complexity(config)
         lines.append(f'| {name} | {cost["params"] / 1e3:.1f}K | '
                      f'{cost["madds"] / 1e6:.1f}M | {accuracy:.2f} |')

@@ -42,14 +42,13 @@ import collections
 import concurrent.futures
 import os
 import os.path as osp
-import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from _progress import REPO, clock, log_name, run_logged, tool
 
 LOGIT_KD = 'configs/logit_kd'
 #: The logit KD digits demo: its teacher, then the students of its table.
@@ -82,13 +81,6 @@ Step = collections.namedtuple('Step', 'title commands needs')
 Step.__doc__ = """One run, after the steps titled in ``needs`` have
 finished: ``commands`` are ``(argv, output file)`` pairs, and a command
 whose output file exists is not run again."""
-
-
-def tool(name, *args):
-    """The command line of a tool of this repository."""
-    path = osp.join(REPO, 'tools', name)
-    head = ['sh', path] if name.endswith('.sh') else [sys.executable, path]
-    return head + [str(arg) for arg in args]
 
 
 def train_and_test(title, config, work_dir, epochs, options, needs=(),
@@ -265,15 +257,6 @@ def plan_of(methods, work, seeds, epochs):
     return plan
 
 
-def clock(seconds):
-    seconds = int(seconds)
-    return f'{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}'
-
-
-def log_name(title):
-    return re.sub(r'[^A-Za-z0-9.=-]+', '_', title) + '.log'
-
-
 class PlanRunner:
     """Runs the steps of a plan ``jobs`` at a time, each once its needs
     have finished; a step whose need failed is not run."""
@@ -301,20 +284,16 @@ class PlanRunner:
         os.makedirs(self.log_dir, exist_ok=True)
         log = osp.join(self.log_dir, log_name(step.title))
         step_start, ran = time.time(), False
-        with open(log, 'a') as log_file:
-            for command, output in step.commands:
-                if osp.exists(output):
-                    print(f'  {output} exists: not made again', flush=True)
-                    continue
-                ran = True
-                print('  $ ' + ' '.join(command), flush=True)
-                print('$ ' + ' '.join(command), file=log_file, flush=True)
-                done = subprocess.run(command, cwd=REPO, env=self.env,
-                                      stdout=log_file,
-                                      stderr=subprocess.STDOUT)
-                if done.returncode:
-                    raise RuntimeError(f'{step.title} failed (exit '
-                                       f'{done.returncode}); see {log}')
+        for command, output in step.commands:
+            if osp.exists(output):
+                print(f'  {output} exists: not made again', flush=True)
+                continue
+            ran = True
+            print('  $ ' + ' '.join(command), flush=True)
+            status = run_logged(command, log, cwd=REPO, env=self.env)
+            if status:
+                raise RuntimeError(f'{step.title} failed (exit {status}); '
+                                   f'see {log}')
         if not ran:
             return
         with self.lock:

@@ -9,10 +9,14 @@ https://arxiv.org/abs/2104.09191). CONFIG is a search config (e.g.
 ``configs/structure_learning/search_resnet20_digits.py``). The budget is
 ``flops=...`` (multiply-adds, as mmengine counts them) or ``params=...``: a
 number up to 1 is a fraction of the teacher's cost, a larger one or one with
-a K/M/G suffix is absolute. The work dir receives ``student_kd.py`` (train it
-with ``sh tools/dist_train.sh local demo WORK/student_kd.py WORK/finetune``),
-``student_alone.py``, ``uniform_alone.py`` / ``uniform_kd.py`` (the uniformly
-thinned baseline of the same cost), ``student_init.pth`` and ``choice.md``.
+a K/M/G suffix is absolute; it must lie below the teacher's cost (a larger
+one would return the teacher itself and is refused, with the valid range).
+A wrong budget, search setting, candidate or teacher checkpoint stops the
+tool before any training with a message (exit status 2). The work dir
+receives ``student_kd.py`` (train it with ``sh tools/dist_train.sh local
+demo WORK/student_kd.py WORK/finetune``), ``student_alone.py``,
+``uniform_alone.py`` / ``uniform_kd.py`` (the uniformly thinned baseline of
+the same cost), ``student_init.pth`` and ``choice.md``.
 """
 import argparse
 import os.path as osp
@@ -23,11 +27,6 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
 from reducekd.cli import run_tool  # noqa: E402
 import reducekd.models  # noqa: E402,F401  (registers the models)
-from reducekd.checkpoint import CheckpointError  # noqa: E402
-from reducekd.models.structure_learning.candidates import \
-    CandidateShapeError  # noqa: E402
-from reducekd.models.structure_learning.knapsack import \
-    BudgetError  # noqa: E402
 from reducekd.models.structure_learning.search import \
     run_search  # noqa: E402
 
@@ -52,13 +51,9 @@ def main(argv=None):
         'work_dirs', 'structure_learning',
         osp.splitext(osp.basename(args.config))[0] + '_' +
         args.budget.replace('=', ''))
-    try:
-        run_search(args.config, args.budget, work_dir,
-                   teacher_ckpt=args.teacher_ckpt, iters=args.blockwise_iters,
-                   seed=args.seed, log=lambda line: print(line, flush=True))
-    except (BudgetError, CandidateShapeError, CheckpointError, KeyError,
-            ValueError) as error:
-        sys.exit(f'structure_search.py: error: {error}')
+    run_search(args.config, args.budget, work_dir,
+               teacher_ckpt=args.teacher_ckpt, iters=args.blockwise_iters,
+               seed=args.seed, log=lambda line: print(line, flush=True))
     print(f'written to {work_dir}; fine-tune with:\n  sh tools/dist_train.sh '
           f'local demo {work_dir}/student_kd.py {work_dir}/finetune')
 

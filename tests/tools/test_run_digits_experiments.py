@@ -1,20 +1,9 @@
 """tools/run_digits_experiments.py: plan, scheduling, summary and curves."""
 import csv
-import importlib.util
-import os.path as osp
 import re
 
 import pytest
-from conftest import REPO, python_tool, run
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'run_digits_experiments',
-        osp.join(REPO, 'tools', 'run_digits_experiments.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import REPO, load_tool, python_tool, run
 
 
 def test_dry_run_lists_every_run_after_the_runs_it_needs(tmp_path):
@@ -50,7 +39,7 @@ def shell_step(module, title, script, output, needs=()):
 
 def test_runner_waits_for_needs_and_stops_the_dependents_of_a_failure(
         tmp_path, capsys):
-    tool = load_tool()
+    tool = load_tool('run_digits_experiments.py')
     out = tmp_path
     plan = [
         shell_step(tool, 'slow need', f'sleep 1; echo a > {out}/a',

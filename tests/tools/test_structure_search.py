@@ -75,3 +75,21 @@ def test_unreachable_budget_is_refused(trained_teacher, tmp_path):
     assert result.returncode != 0
     assert re.search(r'smallest reachable flops is [0-9,]+', result.stderr)
     assert not (tmp_path / 'student_init.pth').exists()
+
+
+@pytest.mark.parametrize('budget', ['params=5G', 'flops=1'])
+def test_budget_not_below_the_teacher_is_refused(trained_teacher, tmp_path,
+                                                 budget):
+    result = run(python_tool('structure_search.py', SEARCH, '--budget',
+                             budget, '--teacher-ckpt', trained_teacher,
+                             '--work-dir', tmp_path), cwd=REPO, check=False)
+    assert result.returncode == 2, result.stderr
+    metric = budget.split('=')[0]
+    assert re.fullmatch(
+        rf"BudgetError: the budget '{budget}' allows {metric} <= [0-9,]+, "
+        rf"not below the teacher's [0-9,]+: the search would return the "
+        rf'teacher itself. Give a budget from [0-9,]+ \(the cheapest '
+        rf'reachable student\) to [0-9,]+ {metric}, e.g. --budget '
+        rf"{metric}=0.5 for half the teacher's.\n", result.stderr)
+    assert 'iter' not in result.stdout  # refused before block-wise training
+    assert not list(tmp_path.iterdir())

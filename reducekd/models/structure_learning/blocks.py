@@ -11,6 +11,7 @@ residual block of mmpretrain's ``ResNet`` family (``ResNet``,
 import torch
 from mmpretrain.models.backbones import MobileNetV2, ResNet
 
+from reducekd.errors import ConfigError
 from reducekd.models.backbones import ReduceResNet
 
 
@@ -33,14 +34,14 @@ def default_block_paths(model):
     """The module paths of the blocks of ``model.backbone``.
 
     Raises:
-        ValueError: No default split is known for the backbone's type.
+        ConfigError: No default split is known for the backbone's type.
     """
     backbone = getattr(model, 'backbone', None)
     for backbone_type, stages in DEFAULT_STAGES.items():
         if isinstance(backbone, backbone_type):
             return _stage_blocks(backbone, stages(backbone))
     known = ', '.join(cls.__name__ for cls in DEFAULT_STAGES)
-    raise ValueError(
+    raise ConfigError(
         f'no default block split for a {type(backbone).__name__} backbone '
         f'(known: {known}). List the blocks by module path in the search '
         "config: search = dict(blocks=['backbone.layer1.0', ...]).")
@@ -50,19 +51,19 @@ def check_block_paths(model, paths):
     """Every path names a submodule; none lies inside another.
 
     Raises:
-        ValueError: Naming the path that is wrong.
+        ConfigError: Naming the path that is wrong.
     """
     names = dict(model.named_modules())
     for path in paths:
         if path not in names:
-            raise ValueError(f'block {path!r} is not a module of the '
-                             f'{type(model).__name__}.')
+            raise ConfigError(f'block {path!r} is not a module of the '
+                              f'{type(model).__name__}.')
         for other in paths:
             if other != path and other.startswith(path + '.'):
-                raise ValueError(f'block {other!r} lies inside block '
-                                 f'{path!r}: blocks must not overlap.')
+                raise ConfigError(f'block {other!r} lies inside block '
+                                  f'{path!r}: blocks must not overlap.')
     if len(set(paths)) != len(paths):
-        raise ValueError(f'a block is listed twice in {list(paths)}.')
+        raise ConfigError(f'a block is listed twice in {list(paths)}.')
 
 
 class BlockRecorder:

@@ -17,6 +17,7 @@ from collections import namedtuple
 import torch
 import torch.nn as nn
 
+from reducekd.errors import ConfigError
 from reducekd.registry import SEARCH_CANDIDATES
 
 #: What a candidate needs to know of the block it replaces.
@@ -26,7 +27,7 @@ BlockSignature = namedtuple(
     'nonnegative_output')
 
 
-class CandidateShapeError(ValueError):
+class CandidateShapeError(ConfigError):
     """A candidate does not keep its block's input and output shapes."""
 
 
@@ -138,8 +139,8 @@ class _ResidualCandidate:
 
     def __init__(self, ratio=1.0):
         if not 0 < ratio <= 4:
-            raise ValueError(f'{type(self).__name__}: ratio must lie in '
-                             f'(0, 4], got {ratio!r}.')
+            raise ConfigError(f'{type(self).__name__}: ratio must lie in '
+                              f'(0, 4], got {ratio!r}.')
         self.ratio = ratio
 
     @property

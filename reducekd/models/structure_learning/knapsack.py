@@ -12,13 +12,16 @@ integers (no discretisation), so the answer is optimal, not approximate.
 """
 from collections import namedtuple
 
+from reducekd.errors import InputError
+
 #: The result of :func:`choose`: one option index per block, and totals
 #: (the fixed cost included).
 Choice = namedtuple('Choice', 'indices cost score')
 
 
-class BudgetError(ValueError):
-    """No choice of options fits the budget."""
+class BudgetError(InputError, ValueError):
+    """The budget cannot be used: not understood, unreachable, or (in a
+    search) not below the teacher's cost."""
 
 
 def smallest_cost(costs, fixed=0):

@@ -8,8 +8,8 @@ distillation with block-wise optimisation. :func:`run_search`:
 1. builds the teacher of a search config and loads its checkpoint strictly;
 2. splits it into blocks and builds every candidate of the search space for
    each, checked to keep the block's shapes; measures every block's and
-   candidate's cost with mmengine, and refuses an unreachable budget before
-   any training;
+   candidate's cost with mmengine, and refuses an unreachable budget, or
+   one that is not below the teacher's cost, before any training;
 3. trains the candidates block-wise on the teacher's features
    (:mod:`.blockwise`) and scores them on held-out training images;
 4. picks one option per block (the teacher's own block included) with the
@@ -36,15 +36,16 @@ from torch.utils.data import DataLoader, Subset
 
 from reducekd.checkpoint import load_state_dict_strictly
 from reducekd.complexity import human
+from reducekd.errors import ConfigError
 from reducekd.registry import DATASETS, MODELS
 
 from .blocks import block_input_shapes, check_block_paths, \
     default_block_paths
 from .blockwise import heldout_errors, train_blockwise
-from .budget import parse_budget
+from .budget import check_below_teacher, parse_budget
 from .candidates import build_candidate, candidate_name
 from .costs import model_cost, module_cost
-from .knapsack import check_reachable, choose
+from .knapsack import check_reachable, choose, smallest_cost
 
 #: Settings of ``search = dict(...)`` and their defaults.
 DEFAULTS = dict(
@@ -80,13 +81,14 @@ def search_settings(cfg):
     """``DEFAULTS`` updated by the config's ``search`` dict.
 
     Raises:
-        KeyError: An unknown setting (a misspelt name would be ignored).
+        ConfigError: An unknown setting (a misspelt name would be
+            ignored).
     """
     given = dict(cfg.get('search', {}))
     unknown = sorted(set(given) - set(DEFAULTS))
     if unknown:
-        raise KeyError(f'unknown search settings {unknown}; known: '
-                       f'{sorted(DEFAULTS)}.')
+        raise ConfigError(f'unknown search settings {unknown}; known: '
+                          f'{sorted(DEFAULTS)}.')
     return dict(copy.deepcopy(DEFAULTS), **given)
 
 
@@ -94,7 +96,7 @@ def build_teacher(cfg, checkpoint):
     """The teacher of a search config, strictly loaded, frozen, eval mode.
 
     Raises:
-        TypeError: The teacher is not an ``ImageClassifier``.
+        ConfigError: The teacher is not an ``ImageClassifier``.
         CheckpointError: The checkpoint is missing or does not match.
     """
     model_cfg = copy.deepcopy(cfg.model)
@@ -102,7 +104,7 @@ def build_teacher(cfg, checkpoint):
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     teacher = MODELS.build(model_cfg)
     if type(teacher) is not ImageClassifier:
-        raise TypeError(
+        raise ConfigError(
             'structure learning assembles its student as a '
             'BlockSwappedClassifier, an ImageClassifier; the search config\'s '
             f'model is a {type(teacher).__name__}.')
@@ -130,9 +132,9 @@ def _loaders(cfg, settings, teacher, seed):
     order = np.random.RandomState(seed).permutation(len(train_set))
     held = max(1, int(round(settings['heldout_fraction'] * len(order))))
     if held >= len(order) - 1:
-        raise ValueError(f'heldout_fraction leaves {len(order) - held} of '
-                         f'{len(order)} training images for block-wise '
-                         'training; lower it.')
+        raise ConfigError(
+            f'heldout_fraction leaves {len(order) - held} of {len(order)} '
+            'training images for block-wise training; lower it.')
     batch_size = min(settings['batch_size'], len(order) - held)
 
     def preprocess(batch):
@@ -304,7 +306,8 @@ def run_search(config, budget, work_dir, teacher_ckpt=None, iters=None,
         dict: What was chosen and written (also in ``choice.json``).
 
     Raises:
-        BudgetError: The budget is below the smallest reachable cost.
+        BudgetError: The budget is below the smallest reachable cost, or
+            not below the teacher's.
         CandidateShapeError: A candidate does not keep its block's shapes.
         CheckpointError: The teacher checkpoint is missing or mismatched.
     """
@@ -329,6 +332,7 @@ def run_search(config, budget, work_dir, teacher_ckpt=None, iters=None,
         fixed = teacher_cost[metric] - sum(b.costs[0][metric] for b in blocks)
         costs = [[c[metric] for c in b.costs] for b in blocks]
         check_reachable(costs, parsed.limit, fixed, metric)
+        check_below_teacher(parsed, teacher_cost, smallest_cost(costs, fixed))
         log(f'teacher: {_cost_text(teacher_cost)}; budget {metric} <= '
             f'{parsed.limit:,}; {len(blocks)} blocks x '
             f'{len(settings["candidates"])} candidates')
