@@ -27,9 +27,11 @@ advice to install full mmcv, is silenced (exactly that warning, and only
 where mmcv lacks its compiled ops).
 """
 import glob
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
+import os
 import os.path as osp
 import sys
 import types
@@ -288,6 +290,94 @@ def restore_kd_soft_ce():
     _record('kd_soft_ce_from_mmpretrain')
 
 
+# --------------------------------------------------------------------------
+# D, offline. mmpretrain's CIFAR10/CIFAR100 download when the files are
+# missing: offline, a raw URLError, and an empty data/... folder left behind
+# (test: tests/datasets/test_stock_cifar_offline.py)
+# --------------------------------------------------------------------------
+_CIFAR_MODULE = 'mmpretrain.datasets.cifar'
+
+
+def cifar_download_unexplained():
+    """Whether mmpretrain's CIFAR classes call its downloader unwrapped.
+
+    ``CIFAR10.load_data_list`` calls ``download_and_extract_archive``
+    whenever the official files are missing: without a network that ends in
+    ``URLError: <urlopen error ...>`` and leaves the ``data_root`` folder it
+    created (empty) behind.
+    """
+    if importlib.util.find_spec('mmpretrain') is None:
+        return False
+    cifar = importlib.import_module(_CIFAR_MODULE)
+    return not hasattr(cifar.download_and_extract_archive, 'local_type_for')
+
+
+def _missing_folders(path):
+    """``path`` and those of its parents that do not exist, deepest first."""
+    missing, path = [], osp.abspath(path)
+    while not osp.exists(path):
+        missing.append(path)
+        path = osp.dirname(path)
+    return missing
+
+
+def _remove_empty(folders):
+    """Remove those of ``folders`` (deepest first) that exist and are empty."""
+    removed = []
+    for folder in folders:
+        if osp.isdir(folder) and not os.listdir(folder):
+            os.rmdir(folder)
+            removed.append(folder)
+    return removed
+
+
+def explain_offline_cifar_download():
+    """Make a failed CIFAR download a :class:`~reducekd.errors.DatasetError`
+    that suggests ``LocalCIFAR10``/``LocalCIFAR100``, and remove the folders
+    the attempt created if it left them empty."""
+    if not cifar_download_unexplained():
+        return
+    cifar = importlib.import_module(_CIFAR_MODULE)
+    download = cifar.download_and_extract_archive
+    local_type_for = {cifar.CIFAR10.filename: 'LocalCIFAR10',
+                      cifar.CIFAR100.filename: 'LocalCIFAR100'}
+
+    @functools.wraps(download)
+    def download_or_explain(url, download_root, *args, **kwargs):
+        created = _missing_folders(download_root)
+        try:
+            return download(url, download_root, *args, **kwargs)
+        except OSError as error:  # URLError, refused or timed-out sockets
+            removed = _remove_empty(created)
+            filename = kwargs.get('filename') or osp.basename(url)
+            raise _offline_cifar_error(
+                local_type_for.get(filename, 'LocalCIFAR10'), url,
+                download_root, error, removed) from error
+
+    download_or_explain.local_type_for = local_type_for
+    cifar.download_and_extract_archive = download_or_explain
+    _record('offline_cifar_download_explained')
+
+
+def _offline_cifar_error(local_type, url, download_root, error, removed):
+    from reducekd.datasets import local_cifar
+    from reducekd.errors import DatasetError
+    local = getattr(local_cifar, local_type)
+    files = ', '.join(local_cifar.expected_files(local))
+    options = ' '.join(f'{loader}.dataset.{key}'
+                       for loader in ('train_dataloader', 'val_dataloader',
+                                      'test_dataloader')
+                       for key in (f'type={local_type}', 'data_root=DIR'))
+    cleanup = f' Removed the empty folder {removed[-1]} it had created.' \
+        if removed else ''
+    return DatasetError(
+        f'could not download {url} into {download_root} '
+        f'({type(error).__name__}: {error}); this machine may be offline. '
+        f"For a copy already on disk, put its {local.base_folder}/ ({files}) "
+        f"in a folder DIR and use type='{local_type}' with data_root=DIR, "
+        f'e.g. --cfg-options {options}.{cleanup}')
+
+
 def repair_stack():
     """Apply every import-time repair whose condition holds. Idempotent."""
     silence_mmcv_lite_attention_warning()  # before anything imports mmcv
@@ -296,4 +386,5 @@ def repair_stack():
     locate_packages_without_pkg_resources()
     allow_mmengine_checkpoints()
     restore_kd_soft_ce()
+    explain_offline_cifar_download()
     return list(APPLIED)

@@ -4,15 +4,22 @@ scikit-learn ships the UCI optical-recognition digits (1,797 images of 8x8
 pixels, 10 classes) inside its wheel, so this dataset needs no download and
 every reducekd method has a default that runs anywhere.
 """
+import numbers
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmpretrain.datasets.base_dataset import BaseDataset
 
+from reducekd.errors import DatasetError
 from reducekd.registry import DATASETS
 
 #: Size of the fixed held-out split (20% of the images, stratified).
 TEST_SIZE = 360
+#: The digits' own resolution: smaller images would lose strokes.
+MIN_IMAGE_SIZE = 8
+#: Seeds numpy's RandomState accepts.
+MAX_SEED = 2**32 - 1
 
 
 def load_digit_images(image_size=32):
@@ -36,6 +43,9 @@ def split_indices(labels, split, per_class=None, subset_seed=0):
         per_class (int, optional): Keep this many training images of each
             class, drawn with ``subset_seed``. The test split is never cut.
         subset_seed (int): Seed of the per-class draw.
+
+    Raises:
+        DatasetError: ``per_class`` is above the smallest class's count.
     """
     from sklearn.model_selection import train_test_split
     train, test = train_test_split(
@@ -45,15 +55,46 @@ def split_indices(labels, split, per_class=None, subset_seed=0):
         return np.sort(test)
     if per_class is None:
         return np.sort(train)
+    by_label = [train[labels[train] == label] for label in np.unique(labels)]
+    smallest = min(by_label, key=len)
+    if per_class > len(smallest):
+        raise DatasetError(
+            f'Digits: per_class={per_class} is more than the {len(smallest)} '
+            f'training images of the smallest class (digit '
+            f'{labels[smallest[0]]}); use an int from 1 to {len(smallest)}, '
+            f'or per_class=None for all {len(train)} training images.')
     rng = np.random.RandomState(subset_seed)
-    chosen = []
-    for label in np.unique(labels):
-        of_label = train[labels[train] == label]
-        if per_class > len(of_label):
-            raise ValueError(f'per_class={per_class} but class {label} has '
-                             f'only {len(of_label)} training images.')
-        chosen.append(rng.permutation(of_label)[:per_class])
+    chosen = [rng.permutation(of_label)[:per_class] for of_label in by_label]
     return np.sort(np.concatenate(chosen))
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_digits_arguments(split, per_class, subset_seed, image_size):
+    """Refuse arguments of :class:`Digits` that cannot mean what they say.
+
+    Raises:
+        DatasetError: Naming the argument and its allowed values.
+    """
+    if split not in ('train', 'test'):
+        raise DatasetError(
+            f"Digits: split={split!r} is not a split of the digits; use "
+            "split='train' or split='test'.")
+    if per_class is not None and not (_is_int(per_class) and per_class >= 1):
+        raise DatasetError(
+            f'Digits: per_class={per_class!r} is not a number of images; use '
+            'an int >= 1 (training images kept per class), or None for all.')
+    if not (_is_int(subset_seed) and 0 <= subset_seed <= MAX_SEED):
+        raise DatasetError(
+            f'Digits: subset_seed={subset_seed!r} is not a seed; use an int '
+            f'from 0 to {MAX_SEED}.')
+    if not (_is_int(image_size) and image_size >= MIN_IMAGE_SIZE):
+        raise DatasetError(
+            f'Digits: image_size={image_size!r} is not a usable side; use an '
+            f'int >= {MIN_IMAGE_SIZE} (the digits are {MIN_IMAGE_SIZE}x'
+            f'{MIN_IMAGE_SIZE}; the configs use 32).')
 
 
 @DATASETS.register_module()
@@ -67,18 +108,21 @@ class Digits(BaseDataset):
 
     Args:
         split (str): ``'train'`` or ``'test'``.
-        per_class (int, optional): Training images kept per class.
-        subset_seed (int): Seed of the per-class subset.
-        image_size (int): Side of the upsampled square images.
+        per_class (int, optional): Training images kept per class, from 1 to
+            the smallest class's 139.
+        subset_seed (int): Seed of the per-class subset, 0 to 2**32 - 1.
+        image_size (int): Side of the upsampled square images, >= 8.
         **kwargs: Passed to mmpretrain's ``BaseDataset`` (``pipeline`` ...).
+
+    Raises:
+        DatasetError: An argument is out of its range.
     """
 
     METAINFO = {'classes': tuple(str(d) for d in range(10))}
 
     def __init__(self, split='train', per_class=None, subset_seed=0,
                  image_size=32, **kwargs):
-        if split not in ('train', 'test'):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        check_digits_arguments(split, per_class, subset_seed, image_size)
         self.split = split
         self.per_class = per_class
         self.subset_seed = subset_seed
