@@ -20,6 +20,10 @@ here so there is one index:
 * CIFAR loaders that insist on the official archives (breakage D):
   :mod:`reducekd.datasets.local_cifar`;
 * exact ``--resume`` (breakage K): :class:`reducekd.engine.hooks.RNGStateHook`.
+* checkpoints written in place, so a kill during a save left a truncated
+  file under the checkpoint's name (no breakage letter): mmengine's writers
+  get :func:`reducekd.checkpoint.open_replacing` here; what ``--resume``
+  resumes from is decided by :mod:`reducekd.resume`.
 
 One repair fixes no breakage but misleading output: mmcv-lite's warning on
 import that ``MultiScaleDeformableAttention`` is missing, which reads like
@@ -291,6 +295,47 @@ def restore_kd_soft_ce():
 
 
 # --------------------------------------------------------------------------
+# Checkpoints written in place (no breakage letter)
+# --------------------------------------------------------------------------
+#: The mmengine modules that write checkpoint files: the local file backend
+#: (``LocalBackend.put``, through which ``save_checkpoint`` writes every local
+#: checkpoint) and ``CheckpointHook`` (the ``last_checkpoint`` pointer).
+_CHECKPOINT_WRITERS = ('mmengine.fileio.backends.local_backend',
+                       'mmengine.hooks.checkpoint_hook')
+
+
+def checkpoint_writers_in_place():
+    """The mmengine modules that still write checkpoint files in place.
+
+    They open the checkpoint itself with the builtin ``open``: a process
+    killed during a save leaves a truncated file under the checkpoint's name
+    (or an empty ``last_checkpoint``), which ``--resume``, ``test.py`` or a
+    skip-if-done check later takes for a checkpoint.
+
+    Returns:
+        list[module]: Those that have no ``open`` of their own.
+    """
+    modules = [importlib.import_module(name) for name in _CHECKPOINT_WRITERS]
+    return [module for module in modules if 'open' not in vars(module)]
+
+
+def write_checkpoints_atomically():
+    """Give those modules :func:`reducekd.checkpoint.open_replacing`.
+
+    What they open for writing goes to a temporary file beside it and is
+    renamed into place once complete; reading is unchanged. The backend's
+    other local writes (``put_text``, ``mmengine.dump`` to a local path)
+    become atomic too.
+    """
+    from reducekd.checkpoint import open_replacing
+    modules = checkpoint_writers_in_place()
+    for module in modules:
+        module.open = open_replacing
+    if modules:
+        _record('atomic_checkpoint_writes')
+
+
+# --------------------------------------------------------------------------
 # D, offline. mmpretrain's CIFAR10/CIFAR100 download when the files are
 # missing: offline, a raw URLError, and an empty data/... folder left behind
 # (test: tests/datasets/test_stock_cifar_offline.py)
@@ -385,6 +430,7 @@ def repair_stack():
     stand_in_mmrazor_quantization()
     locate_packages_without_pkg_resources()
     allow_mmengine_checkpoints()
+    write_checkpoints_atomically()
     restore_kd_soft_ce()
     explain_offline_cifar_download()
     return list(APPLIED)

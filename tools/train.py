@@ -1,7 +1,8 @@
 """Train a model or a distillation algorithm from a reducekd config.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
-        [--auto-scale-lr] [--cfg-options k=v ...] [--launcher L]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] |
+        --auto-resume] [--amp] [--auto-scale-lr] [--cfg-options k=v ...]
+        [--launcher L]
 
 Launch several processes with ``tools/dist_train.sh``.
 """
@@ -15,6 +16,8 @@ import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
 from reducekd.cli import run_tool  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from reducekd.resume import (explicit_checkpoint,  # noqa: E402
+                             latest_checkpoint)
 from reducekd.runner import (add_runner_arguments,  # noqa: E402
                              parse_runner_arguments, prepare_config)
 
@@ -23,10 +26,16 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='training config file')
     add_runner_arguments(parser)
-    parser.add_argument(
-        '--resume', nargs='?', const='auto', metavar='CKPT',
-        help='resume from CKPT, or from the latest checkpoint of the work '
-        'dir when no path is given')
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument(
+        '--resume', nargs='?', const=True, metavar='CKPT',
+        help='resume from the checkpoint file CKPT, or without CKPT from the '
+        'latest complete checkpoint of the work dir (an error when it has '
+        'none)')
+    resume.add_argument(
+        '--auto-resume', action='store_true',
+        help='resume from the latest complete checkpoint of the work dir if '
+        'it has one, else start a fresh run (and say so)')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -35,15 +44,41 @@ def parse_args(argv=None):
     return parse_runner_arguments(parser, argv)
 
 
+def _choose_resume_checkpoint(cfg, args):
+    """Set ``resume`` and ``load_from`` for ``--resume [CKPT]``,
+    ``--auto-resume`` or ``resume = True`` in the config."""
+    if args.auto_resume:
+        latest = latest_checkpoint(cfg.work_dir, fresh_if_none=True)
+        cfg.resume = latest is not None
+        if latest:
+            cfg.load_from = latest
+        return
+    if args.resume:
+        requested = None if args.resume is True else args.resume
+    elif cfg.get('resume'):
+        requested = cfg.get('load_from')
+    else:
+        return
+    cfg.resume = True
+    cfg.load_from = explicit_checkpoint(requested) if requested else \
+        latest_checkpoint(cfg.work_dir)
+
+
 def apply_training_options(cfg, args):
-    """``--resume``, ``--amp`` and ``--auto-scale-lr`` on the config."""
+    """``--resume``, ``--auto-resume``, ``--amp`` and ``--auto-scale-lr``
+    on the config.
+
+    The checkpoint to resume from is chosen here, before anything is built
+    (:mod:`reducekd.resume`), also for ``resume = True`` in the config, and
+    given to mmengine as ``load_from``.
+
+    Raises:
+        ResumeError: There is no (complete) checkpoint to resume from.
+    """
     if cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume:
-        cfg.resume, cfg.load_from = True, args.resume
+    _choose_resume_checkpoint(cfg, args)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):

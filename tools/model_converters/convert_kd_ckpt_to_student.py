@@ -14,10 +14,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 
 import reducekd  # noqa: E402,F401
 from reducekd.cli import run_tool  # noqa: E402
-import torch  # noqa: E402
 
 from reducekd.checkpoint import (load_local_checkpoint,  # noqa: E402
-                                 state_dict_of, student_state_dict)
+                                 save_atomically, state_dict_of,
+                                 student_state_dict)
 
 
 def main(argv=None):
@@ -28,7 +28,7 @@ def main(argv=None):
     checkpoint = load_local_checkpoint(args.checkpoint, map_location='cpu')
     student = student_state_dict(state_dict_of(checkpoint))
     meta = dict(checkpoint.get('meta', {}), converted_from=args.checkpoint)
-    torch.save(dict(state_dict=student, meta=meta), args.out)
+    save_atomically(dict(state_dict=student, meta=meta), args.out)
     print(f'{len(student)} student tensors written to {args.out}')
 
 

@@ -82,9 +82,9 @@ def main(argv=None):
             f' (relative, largest logit; at most {FUSION_TOLERANCE:.0e} '
             f'allowed): nothing was written to {args.out}. The checkpoint '
             'or the fusion is broken; check it with tools/test.py first.')
-    torch.save(dict(state_dict=fused.state_dict(),
-                    meta=dict(reparameterized_from=args.checkpoint)),
-               args.out)
+    reducekd.checkpoint.save_atomically(
+        dict(state_dict=fused.state_dict(),
+             meta=dict(reparameterized_from=args.checkpoint)), args.out)
     print(f'fused student written to {args.out}; largest relative logit '
           f'difference to the unfused student: {difference:.2e}')
 
