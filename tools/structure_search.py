@@ -25,8 +25,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
-from reducekd.cli import run_tool  # noqa: E402
 import reducekd.models  # noqa: E402,F401  (registers the models)
+from reducekd.cli import run_tool  # noqa: E402
 from reducekd.models.structure_learning.search import \
     run_search  # noqa: E402
 

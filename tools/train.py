@@ -13,9 +13,9 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
-from reducekd.cli import run_tool  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from reducekd.cli import run_tool  # noqa: E402
 from reducekd.resume import (explicit_checkpoint,  # noqa: E402
                              latest_checkpoint)
 from reducekd.runner import (add_runner_arguments,  # noqa: E402

@@ -13,11 +13,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 import reducekd  # noqa: E402,F401
-from reducekd.cli import run_tool  # noqa: E402
-
 from reducekd.checkpoint import (load_local_checkpoint,  # noqa: E402
                                  save_atomically, state_dict_of,
                                  student_state_dict)
+from reducekd.cli import run_tool  # noqa: E402
 
 
 def main(argv=None):

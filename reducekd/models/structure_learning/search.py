@@ -26,7 +26,6 @@ import os
 import os.path as osp
 
 import numpy as np
-import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
@@ -34,7 +33,7 @@ from mmengine.runner.utils import set_random_seed
 from mmpretrain.models.classifiers import ImageClassifier
 from torch.utils.data import DataLoader, Subset
 
-from reducekd.checkpoint import load_state_dict_strictly
+from reducekd.checkpoint import load_state_dict_strictly, save_atomically
 from reducekd.complexity import human
 from reducekd.errors import ConfigError
 from reducekd.registry import DATASETS, MODELS
@@ -367,7 +366,7 @@ def run_search(config, budget, work_dir, teacher_ckpt=None, iters=None,
                 'the blocks of this backbone separately.')
         # Plain types only: checkpoints are loaded with weights_only=True.
         meta = json.loads(json.dumps(dict(budget=budget, blocks=swapped)))
-        torch.save(dict(state_dict=state, meta=meta), init_path)
+        save_atomically(dict(state_dict=state, meta=meta), init_path)
 
         uniform, ratio = None, None
         if settings['uniform_baseline']:
