@@ -28,10 +28,13 @@ here so there is one index:
 One repair fixes no breakage but misleading output: mmcv-lite's warning on
 import that ``MultiScaleDeformableAttention`` is missing, which reads like
 advice to install full mmcv, is silenced (exactly that warning, and only
-where mmcv lacks its compiled ops).
+where mmcv lacks its compiled ops). Another names what mmrazor's recorders
+leave as a bare assertion: a recorder ``source`` that is not a module of
+the model (:func:`check_recorder_sources`).
 """
-import glob
+import difflib
 import functools
+import glob
 import importlib
 import importlib.metadata
 import importlib.util
@@ -423,6 +426,65 @@ def _offline_cifar_error(local_type, url, download_root, error, removed):
         f'e.g. --cfg-options {options}.{cleanup}')
 
 
+# --------------------------------------------------------------------------
+# mmrazor's recorders: a source that is not in the model ends in a bare
+# ``AssertionError: "x" is not in the model.`` (no breakage letter)
+# --------------------------------------------------------------------------
+def recorder_sources_unchecked():
+    """Whether mmrazor's ``RecorderManager.initialize`` still lets a missing
+    recorder source reach mmrazor's bare assertion."""
+    if importlib.util.find_spec('mmrazor') is None:
+        return False
+    from mmrazor.models.task_modules.recorder import RecorderManager
+    return not getattr(RecorderManager.initialize, 'checks_sources', False)
+
+
+def nearby_module_names(source, names, limit=8):
+    """Module names close to a missing ``source``: the children of its
+    longest existing prefix, then the closest spellings."""
+    parts = source.split('.')
+    nearby = []
+    for length in range(len(parts) - 1, -1, -1):
+        prefix = '.'.join(parts[:length])
+        children = [name for name in names if name and name != prefix and (
+            name.rsplit('.', 1)[0] if '.' in name else '') == prefix]
+        if children:
+            nearby = children
+            break
+    close = difflib.get_close_matches(source, names, n=limit, cutoff=0.6)
+    return list(dict.fromkeys(nearby + close))[:limit]
+
+
+def check_recorder_sources():
+    """Make ``RecorderManager.initialize`` name a recorder whose module is
+    not in the model, with nearby module names, as a ``ConfigError``."""
+    if not recorder_sources_unchecked():
+        return
+    from mmrazor.models.task_modules.recorder import (ModuleOutputsRecorder,
+                                                      RecorderManager)
+
+    from reducekd.errors import ConfigError
+    original = RecorderManager.initialize
+
+    def initialize(self, model):
+        names = [name for name, _ in model.named_modules()]
+        for key, recorder in self.recorders.items():
+            if isinstance(recorder, ModuleOutputsRecorder) and \
+                    recorder.source not in names:
+                raise ConfigError(
+                    f"recorder '{key}' ({type(recorder).__name__}) records "
+                    f"module {recorder.source!r}, which "
+                    f'{type(model).__name__} does not have. Nearby module '
+                    'names: ' + ', '.join(nearby_module_names(
+                        recorder.source, names)) + '. Set its source to one '
+                    'of the names model.named_modules() lists.')
+        original(self, model)
+
+    initialize.checks_sources = True
+    RecorderManager.initialize = initialize
+    _record('recorder_sources_checked')
+
+
 def repair_stack():
     """Apply every import-time repair whose condition holds. Idempotent."""
     silence_mmcv_lite_attention_warning()  # before anything imports mmcv
@@ -433,4 +495,5 @@ def repair_stack():
     write_checkpoints_atomically()
     restore_kd_soft_ce()
     explain_offline_cifar_download()
+    check_recorder_sources()
     return list(APPLIED)

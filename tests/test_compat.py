@@ -7,7 +7,6 @@ is removed. A "without" check that finds the stack already fine (a future
 torch, say) skips instead of failing: the repair is then not needed.
 """
 import os.path as osp
-import pickle
 import sys
 import textwrap
 
@@ -185,3 +184,22 @@ def test_mmcv_lite_attention_warning_is_silenced_and_no_other(tmp_path):
     for text in (' elsewhere', 'another mmcv warning',
                  'a warning of the user'):
         assert text in other.stderr, (text, other.stderr)
+
+
+def test_recorder_source_missing_from_the_model_is_named():
+    """mmrazor would end in a bare ``AssertionError: "..." is not in the
+    model``; the repair names the recorder and modules nearby."""
+    from mmrazor.models.task_modules.recorder import RecorderManager
+    from torch import nn
+
+    from reducekd.errors import ConfigError
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.Sequential(nn.ReLU()))
+    manager = RecorderManager(dict(feat=dict(type='ModuleOutputs',
+                                             source='1.1')))
+    with pytest.raises(ConfigError) as error:
+        manager.initialize(model)
+    assert "recorder 'feat' (ModuleOutputsRecorder) records module '1.1'" \
+        in str(error.value)
+    assert 'Nearby module names: 1.0' in str(error.value)
+    RecorderManager(dict(feat=dict(type='ModuleOutputs', source='1.0'))
+                    ).initialize(model)
