@@ -31,7 +31,9 @@ setup(
         # (mmrazor 1.0.0 accepts mmcv >= 2.0.0rc1, <= 2.1.0) instead.
         'lite': ['mmcv-lite>=2.0.0,<=2.1.0'],
         # tensorboard: the tests check configs/_base_/tensorboard.py
-        'tests': ['pytest', 'pytest-timeout', 'tensorboard'],
+        # timm: the teacher of mmrazor's DeiT zoo config (TIMMBackbone)
+        'tests': ['pytest', 'pytest-timeout', 'tensorboard', 'timm'],
+        'zoo': ['timm'],
         # configs/_base_/tensorboard.py: mmengine's TensorboardVisBackend
         'tensorboard': ['tensorboard'],
     },

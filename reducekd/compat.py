@@ -25,6 +25,13 @@ here so there is one index:
   get :func:`reducekd.checkpoint.open_replacing` here; what ``--resume``
   resumes from is decided by :mod:`reducekd.resume`.
 
+* configs written for mmcls, such as mmrazor's whole classification
+  distillation zoo (breakage E): the mapping to mmpretrain is
+  :mod:`reducekd.legacy_mmcls` (mmengine's config loading is routed through
+  it here); weights such a config would download before training are
+  checked by :mod:`reducekd.weight_sources` (from
+  :func:`reducekd.runner.prepare_config`).
+
 One repair fixes no breakage but misleading output: mmcv-lite's warning on
 import that ``MultiScaleDeformableAttention`` is missing, which reads like
 advice to install full mmcv, is silenced (exactly that warning, and only
@@ -260,14 +267,18 @@ def _is_installed(package):
 
 def locate_packages_without_pkg_resources():
     """Point mmengine's package lookup at ``importlib.metadata``, which is
-    what ``_base_ = ['mmpretrain::...']`` needs."""
+    what ``_base_ = ['mmpretrain::...']`` needs, and what
+    ``mmengine.hub.get_model`` needs for mmrazor's
+    ``cfg_path='mmpretrain::...'`` teachers and students."""
     if not pkg_resources_missing():
         return
     import mmengine.config.config as config_module
     import mmengine.utils.package_utils as package_utils
-    for module in (config_module, package_utils):
+    hub_module = importlib.import_module('mmengine.hub.hub')
+    for module in (config_module, package_utils, hub_module):
         module.get_installed_path = _distribution_path
-        module.is_installed = _is_installed
+        if hasattr(module, 'is_installed'):  # the hub has no name of its own
+            module.is_installed = _is_installed
     _record('package_lookup_without_pkg_resources')
 
 
@@ -485,6 +496,180 @@ def check_recorder_sources():
     _record('recorder_sources_checked')
 
 
+# --------------------------------------------------------------------------
+# E. configs written for mmcls (mmrazor's whole classification zoo says
+# mmcls::, mmcls.NAME and _scope_='mmcls'; mmcls became mmpretrain)
+# --------------------------------------------------------------------------
+def mmcls_configs_unreadable():
+    """Whether mmengine would fail on a config that says ``mmcls``.
+
+    ``_base_ = ['mmcls::...']`` ends in ``ModuleNotFoundError: mmcls is not
+    installed`` when only mmpretrain is, and ``mmcls.``-scoped types and
+    ``cfg_path='mmcls::...'`` fail when the model is built.
+    """
+    if importlib.util.find_spec('mmcls') is not None or \
+            importlib.util.find_spec('mmpretrain') is None:
+        return False
+    from mmengine.config import Config
+    return not getattr(Config.fromfile, 'maps_mmcls', False)
+
+
+def read_mmcls_configs_with_mmpretrain():
+    """Route mmengine's config loading through :mod:`reducekd.legacy_mmcls`:
+    ``mmcls::`` bases resolve to mmpretrain's files, and every loaded config
+    has its mmcls names mapped, with one log line saying what was mapped."""
+    from reducekd import legacy_mmcls
+    if not mmcls_configs_unreadable():
+        return
+    from mmengine.config import Config
+    get_cfg_path, fromfile = Config._get_cfg_path, Config.fromfile
+
+    def _get_cfg_path(cfg_path, filename):
+        if cfg_path.startswith(f'{legacy_mmcls.OLD}::'):
+            cfg_path = legacy_mmcls.map_base(cfg_path, '_base_', filename)
+        return get_cfg_path(cfg_path, filename)
+
+    @functools.wraps(fromfile)
+    def read(filename, *args, **kwargs):
+        with legacy_mmcls.reading(filename):
+            cfg = fromfile(filename, *args, **kwargs)
+            legacy_mmcls.map_names(cfg._cfg_dict, str(filename))
+        return cfg
+
+    read.maps_mmcls = True
+    Config._get_cfg_path = staticmethod(_get_cfg_path)
+    Config.fromfile = staticmethod(read)
+    _record('mmcls_configs_read_with_mmpretrain')
+
+
+# --------------------------------------------------------------------------
+# H, classes. mmrazor classes defined on an mmcls class became subclasses of
+# a placeholder: DeiTClsHead (mmrazor's DeiT), PackCRDClsInputs (its CRD)
+# --------------------------------------------------------------------------
+#: ``(module, class, registry, {global of the module: (mmpretrain module,
+#: name)})`` of each mmrazor class whose base came from mmcls.
+_PLACEHOLDER_CLASSES = (
+    ('mmrazor.models.architectures.heads.deit_head', 'DeiTClsHead', 'MODELS',
+     {'VisionTransformerClsHead': ('mmpretrain.models.heads',
+                                   'VisionTransformerClsHead')}),
+    ('mmrazor.datasets.transforms.formatting', 'PackCRDClsInputs',
+     'TRANSFORMS',
+     {'PackClsInputs': ('mmpretrain.datasets.transforms.formatting',
+                        'PackInputs'),
+      'to_tensor': ('mmpretrain.datasets.transforms.formatting',
+                    'to_tensor'),
+      'ClsDataSample': ('mmpretrain.structures', 'DataSample')}),
+)
+
+
+def _is_placeholder(obj):
+    return getattr(obj, '__name__', None) == 'PlaceHolder'
+
+
+def classes_on_placeholders():
+    """The entries of ``_PLACEHOLDER_CLASSES`` still built on a placeholder.
+
+    Building one fails with ``PlaceHolder.__init__() got an unexpected
+    keyword argument`` (``DeiTClsHead(num_classes=...)``) or, without
+    arguments, ``mmcls is not installed properly``.
+    """
+    if importlib.util.find_spec('mmrazor') is None:
+        return []
+    return [entry for entry in _PLACEHOLDER_CLASSES if any(
+        _is_placeholder(base) for base in
+        getattr(importlib.import_module(entry[0]), entry[1]).__mro__)]
+
+
+def rebuild_classes_on_placeholders():
+    """Give those modules mmpretrain's names and define each class again on
+    mmpretrain's base (same body, same registered name)."""
+    entries = classes_on_placeholders()
+    import mmrazor.registry
+    for module_name, class_name, registry, names in entries:
+        module = importlib.import_module(module_name)
+        old = getattr(module, class_name)
+        bound_to = {id(getattr(module, name)): name for name in names}
+        for name, (source, new_name) in names.items():
+            setattr(module, name,
+                    getattr(importlib.import_module(source), new_name))
+        bases = tuple(getattr(module, bound_to[id(base)])
+                      if _is_placeholder(base) else base
+                      for base in old.__bases__)
+        body = {key: value for key, value in vars(old).items()
+                if key not in ('__dict__', '__weakref__')}
+        new = type(old)(class_name, bases, body)
+        setattr(module, class_name, new)
+        getattr(mmrazor.registry, registry).register_module(
+            name=class_name, module=new, force=True)
+    if entries:
+        _record('classes_on_mmcls_placeholders_rebuilt')
+
+
+def deit_head_expects_mmcls_tokens():
+    """Whether mmrazor's ``DeiTClsHead`` still unpacks mmcls's tokens.
+
+    mmcls's ``DistilledVisionTransformer`` gave ``(patch, cls, dist)``
+    tokens; mmpretrain's gives ``(cls, dist)`` (its default
+    ``out_type='cls_token'``), and the head's
+    ``_, cls_token, dist_token = feats[-1]`` fails with ``not enough values
+    to unpack (expected 3, got 2)``.
+    """
+    if importlib.util.find_spec('mmrazor') is None:
+        return False
+    from mmrazor.models.architectures.heads import deit_head
+    return not getattr(deit_head.DeiTClsHead.pre_logits, 'takes_cls_dist',
+                       False)
+
+
+def deit_head_takes_mmpretrain_tokens():
+    """Give mmrazor's ``DeiTClsHead`` mmpretrain's ``(cls, dist)`` tokens in
+    the place of mmcls's ``(patch, cls, dist)`` (the patch tokens it
+    ignores stand empty)."""
+    if not deit_head_expects_mmcls_tokens():
+        return
+    from mmrazor.models.architectures.heads import deit_head
+    head = deit_head.DeiTClsHead
+    pre_logits = head.pre_logits
+
+    @functools.wraps(pre_logits)
+    def takes_cls_dist(self, feats):
+        if len(feats[-1]) == 2:
+            feats = tuple(feats[:-1]) + ((None, ) + tuple(feats[-1]), )
+        return pre_logits(self, feats)
+
+    takes_cls_dist.takes_cls_dist = True
+    head.pre_logits = takes_cls_dist
+    _record('deit_head_takes_mmpretrain_tokens')
+
+
+# --------------------------------------------------------------------------
+# mmrazor's data-free distillation (DAFL, DFAD, ZSKT) reads
+# ``self.generator.module.latent_dim``: it only trains when DDP wraps the
+# generator; in one process without a launcher it ends in
+# ``AttributeError: 'DAFLGenerator' object has no attribute 'module'``
+# (no breakage letter)
+# --------------------------------------------------------------------------
+def generator_needs_ddp():
+    """Whether mmrazor's generators lack the ``module`` DDP would add."""
+    if importlib.util.find_spec('mmrazor') is None:
+        return False
+    from mmrazor.models.architectures.generators.base_generator import \
+        BaseGenerator
+    return not hasattr(BaseGenerator, 'module')
+
+
+def generator_module_without_ddp():
+    """Let an unwrapped generator answer ``.module`` with itself, as DDP's
+    ``.module`` answers with the generator it wraps."""
+    if not generator_needs_ddp():
+        return
+    from mmrazor.models.architectures.generators.base_generator import \
+        BaseGenerator
+    BaseGenerator.module = property(
+        lambda self: self, doc='The generator itself, as DDP would unwrap it.')
+    _record('data_free_generator_without_ddp')
+
+
 def repair_stack():
     """Apply every import-time repair whose condition holds. Idempotent."""
     silence_mmcv_lite_attention_warning()  # before anything imports mmcv
@@ -496,4 +681,8 @@ def repair_stack():
     restore_kd_soft_ce()
     explain_offline_cifar_download()
     check_recorder_sources()
+    read_mmcls_configs_with_mmpretrain()
+    rebuild_classes_on_placeholders()
+    deit_head_takes_mmpretrain_tokens()  # after the rebuild of the class
+    generator_module_without_ddp()
     return list(APPLIED)

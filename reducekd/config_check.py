@@ -22,6 +22,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from reducekd import legacy_mmcls
 from reducekd import registry as R
 from reducekd.errors import ConfigError
 
@@ -120,23 +121,49 @@ def _syntax_problem(path, seen=()):
     return None
 
 
+def installed_config(path):
+    """The file of an installed package's config, ``package::PATH`` (as
+    ``_base_`` files name them, e.g.
+    ``mmrazor::distill/mmcls/kd/kd_logits_resnet34_resnet18_8xb32_in1k.py``).
+
+    Raises:
+        ConfigError: The package is not installed or has no such config.
+    """
+    try:
+        return Config._get_cfg_path(path, '')[0]
+    except ConfigError:
+        raise
+    except Exception as error:  # mmengine asserts, or fails to find it
+        raise ConfigError(f'cannot find the config {path}: '
+                          f'{type(error).__name__}: {error}') from error
+
+
 def load_config(path):
     """``Config.fromfile`` with errors that name the file and line.
+
+    Args:
+        path (str): A config file, or an installed package's config as
+            ``package::PATH`` (see :func:`installed_config`).
 
     Raises:
         ConfigError: The file (or one of its ``_base_`` files) does not
             exist, has a syntax error, or fails while it is read.
     """
-    if not osp.isfile(path):
-        raise ConfigError(_missing_file_message(path))
-    problem = _syntax_problem(path)
-    if problem:
-        raise ConfigError(f'cannot read the config: {problem}')
-    try:
-        return Config.fromfile(path)
-    except Exception as error:  # mmengine executes the file's code
-        raise ConfigError(f'cannot read the config {path}: '
-                          f'{type(error).__name__}: {error}') from error
+    with legacy_mmcls.reading(path):
+        if '::' in path:
+            path = installed_config(path)
+        if not osp.isfile(path):
+            raise ConfigError(_missing_file_message(path))
+        problem = _syntax_problem(path)
+        if problem:
+            raise ConfigError(f'cannot read the config: {problem}')
+        try:
+            return Config.fromfile(path)
+        except ConfigError:
+            raise
+        except Exception as error:  # mmengine executes the file's code
+            raise ConfigError(f'cannot read the config {path}: '
+                              f'{type(error).__name__}: {error}') from error
 
 
 def _is_helper_copy(cfg, key):
@@ -233,14 +260,27 @@ def _registered_names(registry):
 
 
 def _resolve(node, registries):
+    """The class ``node`` builds, looked up as mmengine's builder does: in
+    the registry of the node's ``_scope_``, else of the current default
+    scope (mmrazor's zoo configs name mmrazor's ``Translator`` under
+    ``_scope_='mmrazor'``, which reducekd's own registry also has)."""
     kind = node.get('type')
     if inspect.isclass(kind) or callable(kind):
         return kind
     for registry in registries:
-        found = registry.get(kind)
+        with registry.switch_scope_and_registry(
+                node.get('_scope_')) as scoped:
+            found = scoped.get(kind)
         if found is not None:
             return found
     return None
+
+
+def _inner_scope(node):
+    """The default scope for what ``node`` builds inside itself: its
+    ``_scope_``, as mmengine's builder sets it."""
+    scope = node.get('_scope_') if isinstance(node, dict) else None
+    return DefaultScope.overwrite_default_scope(scope)
 
 
 def _check_node(path, node, registries, problems, exempt=(),
@@ -298,11 +338,12 @@ def _walk_model(path, node, problems, required=True):
             cls = _check_node(path, node, (R.MODELS, R.TASK_UTILS),
                               problems, required=required)
         arguments = (accepted_keywords(cls) or set()) if cls else set()
-        for key, value in node.items():
-            if key.endswith(_LAYER_CFG_SUFFIX) or key.startswith('_'):
-                continue
-            _walk_model(f'{path}.{key}', value, problems,
-                        required=key in arguments)
+        with _inner_scope(node):
+            for key, value in node.items():
+                if key.endswith(_LAYER_CFG_SUFFIX) or key.startswith('_'):
+                    continue
+                _walk_model(f'{path}.{key}', value, problems,
+                            required=key in arguments)
     elif isinstance(node, (list, tuple)):
         for index, value in enumerate(node):
             _walk_model(f'{path}[{index}]', value, problems, required=False)
@@ -312,14 +353,15 @@ def _walk_dataset(path, node, problems):
     if not isinstance(node, dict) or 'type' not in node:
         return
     _check_node(path, node, (R.DATASETS, ), problems)
-    for index, transform in enumerate(node.get('pipeline') or []):
-        if isinstance(transform, dict) and 'type' in transform:
-            _check_node(f'{path}.pipeline[{index}]', transform,
-                        (R.TRANSFORMS, ), problems)
-    if isinstance(node.get('dataset'), dict):
-        _walk_dataset(f'{path}.dataset', node['dataset'], problems)
-    for index, inner in enumerate(node.get('datasets') or []):
-        _walk_dataset(f'{path}.datasets[{index}]', inner, problems)
+    with _inner_scope(node):
+        for index, transform in enumerate(node.get('pipeline') or []):
+            if isinstance(transform, dict) and 'type' in transform:
+                _check_node(f'{path}.pipeline[{index}]', transform,
+                            (R.TRANSFORMS, ), problems)
+        if isinstance(node.get('dataset'), dict):
+            _walk_dataset(f'{path}.dataset', node['dataset'], problems)
+        for index, inner in enumerate(node.get('datasets') or []):
+            _walk_dataset(f'{path}.datasets[{index}]', inner, problems)
 
 
 def _walk_dataloader(name, loader, problems):
@@ -376,6 +418,22 @@ def _walk_loop(name, loop, problems):
                 exempt=exempt + ('by_epoch', ))
 
 
+def _hook_keys_elsewhere(hook):
+    """Keys of a hook dict that its constructor does not take but that are
+    used: ``priority`` (``Runner.register_hook`` reads it) and, for an
+    ``EMAHook``, the arguments of its averaged model (``ema_type``), which
+    it receives as ``**kwargs``."""
+    from mmengine.hooks import EMAHook
+    keys = ('priority', )
+    cls = _resolve(hook, (R.HOOKS, ))
+    if inspect.isclass(cls) and issubclass(cls, EMAHook):
+        ema = _resolve(dict(type=hook.get('ema_type',
+                                          'ExponentialMovingAverage')),
+                       (R.MODELS, ))
+        keys += tuple(sorted(accepted_keywords(ema) or ())) if ema else ()
+    return keys
+
+
 def _as_list(value):
     if value is None:
         return []
@@ -416,7 +474,8 @@ def constructor_problems(cfg):
                   enumerate(cfg.get('custom_hooks') or [])]
         for path, hook in hooks:
             if isinstance(hook, dict) and 'type' in hook:
-                _check_node(path, hook, (R.HOOKS, ), problems)
+                _check_node(path, hook, (R.HOOKS, ), problems,
+                            exempt=_hook_keys_elsewhere(hook))
         for name in ('val_evaluator', 'test_evaluator'):
             for index, metric in enumerate(_as_list(cfg.get(name))):
                 if isinstance(metric, dict) and 'type' in metric:

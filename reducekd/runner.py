@@ -3,10 +3,15 @@
 Everything the tools do to a config before mmengine sees it is here, so
 ``tools/train.py`` and ``tools/test.py`` stay thin:
 
+* ``--cfg-options overlay=FILE`` merges an override file
+  (:mod:`reducekd.overlay`), before the other ``--cfg-options``;
 * :func:`reducekd.config_check.check_config` refuses what mmengine would
   ignore or fail on late: misspelt top-level keys (``randomnes``), MMCV 0.x
   keys (``optimizer``, ``lr_config``), keyword arguments no constructor
   takes (``model.backbone.depht``, ``default_hooks.checkpoint.max_keep_ckpt``);
+* :func:`reducekd.weight_sources.check_weight_sources` refuses weights that
+  are not on this machine (URLs of mmrazor's zoo), or drops them for
+  ``random_weights=True``;
 * ``persistent_workers=True`` with ``num_workers=0`` is switched off
   (PyTorch refuses that combination, and mmpretrain's tools force it on);
 * on a CPU-only machine with a launcher, :mod:`reducekd.dist` starts the gloo
@@ -28,6 +33,8 @@ from mmengine.config import Config, ConfigDict, DictAction
 from reducekd.config_check import check_config, load_config
 from reducekd.dist import (cpu_model_wrapper_cfg, init_distributed,
                            uses_cpu_process_group)
+from reducekd.overlay import OVERLAY, apply_overlay
+from reducekd.weight_sources import check_weight_sources
 
 
 def _disable_persistent_workers_without_workers(cfg):
@@ -57,7 +64,9 @@ def prepare_config(cfg, launcher='none', work_dir=None, cfg_options=None):
         cfg (Config | str): The config or its path.
         launcher (str): ``none``, ``pytorch``, ``slurm`` or ``mpi``.
         work_dir (str, optional): Overrides ``cfg.work_dir``.
-        cfg_options (dict, optional): ``--cfg-options`` to merge.
+        cfg_options (dict, optional): ``--cfg-options`` to merge; an
+            ``overlay=FILE`` among them merges that file first
+            (:mod:`reducekd.overlay`).
 
     Returns:
         Config: The prepared config; for a CPU launcher the gloo process group
@@ -65,9 +74,13 @@ def prepare_config(cfg, launcher='none', work_dir=None, cfg_options=None):
     """
     if not isinstance(cfg, Config):
         cfg = load_config(cfg)
+    cfg_options = dict(cfg_options or {})
+    if OVERLAY in cfg_options:
+        apply_overlay(cfg, cfg_options.pop(OVERLAY))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     check_config(cfg)
+    check_weight_sources(cfg)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
