@@ -60,6 +60,19 @@ def init_distributed(launcher, timeout_s=1800):
     return True
 
 
+def finish_distributed():
+    """Leave the process group at the end of a successful run.
+
+    Every process waits for the others, then the group is destroyed, so no
+    process exits while gloo still has work in flight; a process that
+    exits with the group alive can abort in gloo's teardown ("terminate
+    called without an active exception") after its work is done.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
 def cpu_model_wrapper_cfg(cfg_wrapper=None):
     """DDP settings for CPU modules: no ``device_ids``.
 

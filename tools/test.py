@@ -20,6 +20,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from reducekd.checkpoint import load_state_dict_strictly  # noqa: E402
 from reducekd.cli import run_tool  # noqa: E402
+from reducekd.dist import finish_distributed  # noqa: E402
 from reducekd.evaluation import evaluator_for_metrics  # noqa: E402
 from reducekd.runner import (add_runner_arguments,  # noqa: E402
                              parse_runner_arguments, prepare_config)
@@ -68,6 +69,7 @@ def main(argv=None):
     if args.metrics_json and runner.rank == 0:
         with open(args.metrics_json, 'w') as file:
             json.dump(metrics, file, indent=1)
+    finish_distributed()
 
 
 if __name__ == '__main__':

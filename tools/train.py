@@ -16,6 +16,7 @@ import reducekd  # noqa: E402,F401  (repairs the stack before mmengine runs)
 from mmengine.runner import Runner  # noqa: E402
 
 from reducekd.cli import run_tool  # noqa: E402
+from reducekd.dist import finish_distributed  # noqa: E402
 from reducekd.resume import (explicit_checkpoint,  # noqa: E402
                              latest_checkpoint)
 from reducekd.runner import (add_runner_arguments,  # noqa: E402
@@ -99,6 +100,7 @@ def main(argv=None):
                          args.cfg_options)
     cfg = apply_training_options(cfg, args)
     Runner.from_cfg(cfg).train()
+    finish_distributed()
 
 
 if __name__ == '__main__':
