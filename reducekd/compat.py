@@ -633,7 +633,7 @@ def deit_head_takes_mmpretrain_tokens():
 
     @functools.wraps(pre_logits)
     def takes_cls_dist(self, feats):
-        if len(feats[-1]) == 2:
+        if isinstance(feats[-1], (tuple, list)) and len(feats[-1]) == 2:
             feats = tuple(feats[:-1]) + ((None, ) + tuple(feats[-1]), )
         return pre_logits(self, feats)
 

@@ -1,4 +1,4 @@
-"""Merge an override file into a loaded config (``--cfg-options overlay=FILE``).
+"""Merge an override file into a loaded config: ``--cfg-options overlay=F``.
 
 A child config (``_base_ = [CONFIG]`` and the changes) is the usual way to
 change a config; an overlay makes the same changes to any config without a

@@ -56,7 +56,7 @@ class WeightSource:
             osp.join(torch.hub.get_dir(), 'checkpoints', name))
 
     def problem(self):
-        return f'{self.key}: {self.location} is not on this machine; ' \
+        return f'{self.key} loads {self.location}, not on this machine; ' \
             f'{self.fix}'
 
 
@@ -101,8 +101,7 @@ def _sources(node, key, found):
                    'file where the algorithm takes its teacher checkpoint '
                    '(model.teacher_ckpt, or ckpt_path beside build_cfg)')
         else:
-            location = f"the weights {node.get('type', 'it')} downloads " \
-                'itself'
+            location = f"weights {node.get('type', 'it')} downloads itself"
             fix = (f'set {key}.pretrained=False and load a local file with '
                    f"init_cfg=dict(type='Pretrained', checkpoint=FILE)")
         found.append(WeightSource(f'{key}.pretrained', location, fix,

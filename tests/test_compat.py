@@ -203,3 +203,88 @@ def test_recorder_source_missing_from_the_model_is_named():
     assert 'Nearby module names: 1.0' in str(error.value)
     RecorderManager(dict(feat=dict(type='ModuleOutputs', source='1.0'))
                     ).initialize(model)
+
+
+ZOO_KD = ("'mmrazor::distill/mmcls/kd/"
+          "kd_logits_resnet34_resnet18_8xb32_in1k.py'")
+
+
+def test_mmcls_configs_are_read_with_mmpretrain(tmp_path):
+    prelude = f'''
+        compat.locate_packages_without_pkg_resources()
+        from mmengine.config import Config
+        path = Config._get_cfg_path({ZOO_KD}, '')[0]
+        '''
+    expect_breakage(python([prelude, 'Config.fromfile(path)'], tmp_path),
+                    'mmcls is not installed')
+    out = expect_success(python([prelude, '''
+        compat.read_mmcls_configs_with_mmpretrain()
+        cfg = Config.fromfile(path)
+        print(cfg.default_scope, cfg.model.teacher.cfg_path)
+        '''], tmp_path))
+    assert out.split()[-2:] == [
+        'mmpretrain', 'mmpretrain::resnet/resnet34_8xb32_in1k.py']
+
+
+def test_hub_finds_package_configs_without_pkg_resources(tmp_path):
+    """mmrazor builds cfg_path teachers with mmengine.hub.get_model."""
+    use = '''
+        from mmengine.hub import get_config
+        print(get_config('mmpretrain::resnet/resnet18_8xb16_cifar10.py')
+              .model.backbone.type)
+        '''
+    expect_breakage(python([PKG_CONFIG, use], tmp_path), 'pkg_resources')
+    out = expect_success(python(
+        [PKG_CONFIG, 'compat.locate_packages_without_pkg_resources()', use],
+        tmp_path))
+    assert out.strip().endswith('ResNet_CIFAR')
+
+
+MMRAZOR_MODELS = '''
+    compat.declare_torchvision_op_schemas()
+    compat.stand_in_mmrazor_quantization()
+    import mmrazor.models, mmrazor.datasets
+    '''
+
+
+def test_mmrazor_classes_on_mmcls_placeholders_work(tmp_path):
+    """DeiT's head and CRD's packing subclassed mmcls classes."""
+    head = '''
+        import torch
+        from mmrazor.registry import MODELS
+        head = MODELS.build(dict(type='DeiTClsHead', num_classes=10,
+                                 in_channels=8))
+        '''
+    expect_breakage(python([MMRAZOR_MODELS, head], tmp_path),
+                    "unexpected keyword argument 'num_classes'")
+    out = expect_success(python([MMRAZOR_MODELS, '''
+        compat.rebuild_classes_on_placeholders()
+        compat.deit_head_takes_mmpretrain_tokens()
+        ''', head, '''
+        # mmpretrain's DistilledVisionTransformer: (cls, dist) tokens
+        print(tuple(head(((torch.ones(2, 8), torch.ones(2, 8)), )).shape))
+        import numpy as np
+        from mmrazor.registry import TRANSFORMS
+        packed = TRANSFORMS.build(dict(type='PackCRDClsInputs'))(dict(
+            img=np.zeros((4, 4, 3), np.uint8), gt_label=3, sample_idx=7,
+            contrast_sample_idxs=np.arange(5)))
+        sample = packed['data_samples']
+        print(type(sample).__name__, int(sample.gt_label),
+              int(sample.sample_idx), len(sample.contrast_sample_idxs),
+              tuple(packed['inputs'].shape))
+        '''], tmp_path))
+    assert out.splitlines()[-2:] == ['(2, 10)', 'DataSample 3 7 5 (3, 4, 4)']
+
+
+def test_data_free_generator_trains_without_ddp(tmp_path):
+    use = '''
+        from mmrazor.models.architectures.generators import DAFLGenerator
+        generator = DAFLGenerator(img_size=8, latent_dim=16, hidden_channels=4)
+        print(generator.module.latent_dim)  # as DAFL/DFAD/ZSKT read it
+        '''
+    expect_breakage(python([MMRAZOR_MODELS, use], tmp_path),
+                    "'DAFLGenerator' object has no attribute 'module'")
+    out = expect_success(python(
+        [MMRAZOR_MODELS, 'compat.generator_module_without_ddp()', use],
+        tmp_path))
+    assert out.split()[-1] == '16'

@@ -19,7 +19,7 @@ import mmrazor
 import pytest
 from mmengine.registry import MODELS, DefaultScope
 
-from conftest import REPO
+from conftest import REPO, run
 from reducekd.config_check import load_config
 from reducekd.runner import prepare_config
 from train_in_process import TRAIN
@@ -121,3 +121,36 @@ def test_zoo_config_trains_on_the_digits(config, tmp_path):
     assert first['iter'] == 1, first
     losses = [key for key in first if key.endswith('loss')]
     assert losses and all(math.isfinite(first[key]) for key in losses), first
+
+
+KD = 'distill/mmcls/kd/kd_logits_resnet34_resnet18_8xb32_in1k.py'
+
+
+def test_a_teacher_url_stops_before_training(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        TRAIN.run_tool(TRAIN.main, [
+            f'mmrazor::{KD}', '--work-dir', str(tmp_path), '--cfg-options',
+            f'overlay={overlay_for(KD)}'])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith('WeightsError: the config loads weights that are '
+                            'not on this machine')
+    assert 'model.teacher_ckpt loads https://download.openmmlab.com/' \
+        'mmclassification/v0/resnet/resnet34_8xb32_in1k_20210831-f257d4e6' \
+        '.pth, not on this machine; download it where there is a network ' \
+        'and pass the file: --cfg-options model.teacher_ckpt=' in error
+    assert error.rstrip().endswith('--cfg-options random_weights=True.')
+    assert not any(tmp_path.iterdir())  # nothing was built or written
+
+
+@pytest.mark.slow
+def test_dist_train_sh_runs_the_installed_file_unmodified(tmp_path):
+    result = run(['sh', 'tools/dist_train.sh', 'local', 'zoo',
+                  SPELLINGS['file'](KD), tmp_path, '--cfg-options',
+                  f'overlay={overlay_for(KD)}', *QUICK], cwd=REPO, GPUS='1')
+    output = result.stdout + result.stderr
+    assert f'{SPELLINGS["file"](KD)} is written for mmcls; read with ' \
+        'mmpretrain: mmcls::_base_/datasets/imagenet_bs32.py -> ' \
+        'mmpretrain::_base_/datasets/imagenet_bs32.py' in output
+    assert 'random_weights=True: NOT loading model.teacher_ckpt' in output
+    assert 'Epoch(train) [1][1/1]' in output
