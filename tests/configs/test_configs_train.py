@@ -11,7 +11,6 @@ checkpoint format. The runs go through ``tools/train.py``'s ``main`` in this
 process (arguments parsed as on the command line), which saves ~10 s of
 imports per config.
 """
-import glob
 import math
 import os.path as osp
 
@@ -23,12 +22,9 @@ from conftest import REPO
 from fake_cifar import write_cifar10, write_cifar100
 from reducekd.analysis.runs import read_scalars, split_records
 from reducekd.complexity import build_in_scope
+from test_all_configs import CONFIGS
 from train_in_process import TRAIN
 
-CONFIGS = sorted(
-    path for path in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                               recursive=True)
-    if osp.join('configs', '_base_') not in path)
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 #: mmpretrain's CIFAR types and the local-copy types that replace them.
 LOCAL_TYPES = {'CIFAR10': 'LocalCIFAR10', 'CIFAR100': 'LocalCIFAR100'}
