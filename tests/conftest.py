@@ -7,6 +7,7 @@ import sys
 import tempfile
 
 import pytest
+from mmengine.registry import DefaultScope
 
 import reducekd  # noqa: F401  (repairs the stack for in-process tests)
 
@@ -68,6 +69,23 @@ def load_tool(script):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(autouse=True)
+def isolated_default_scope():
+    """Undo the default scopes a test leaves behind.
+
+    mmengine's Runner (and ``Config`` loading with ``default_scope``) leave
+    a global :class:`DefaultScope` instance that later builds resolve
+    against: after an in-process run of an ``mmpretrain``-scoped zoo config,
+    ``DATASETS.build(dict(type='Digits'))`` looks in mmpretrain's registry.
+    mmengine offers no public reset, so the instances made during a test
+    are dropped here (the same restore ``overwrite_default_scope`` does).
+    """
+    before = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(before)
 
 
 def tiny_config(name):
