@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install experiments
+.PHONY: demo test install experiments zoo-experiments
 
 install: $(STAMP)
 
@@ -22,6 +22,13 @@ demo: $(STAMP)
 # work_dirs/digits_experiments/summary.md and curves_*.png.
 experiments: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" python tools/run_digits_experiments.py
+
+# mmrazor's KD, DKD, DIST and Factor Transfer configs, unmodified, on the
+# low-data digits (configs/mmrazor_zoo/digits_low_data.py), one seed, then
+# work_dirs/zoo_digits/summary.md (docs/mmrazor_zoo.md).
+zoo-experiments: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" python tools/run_digits_experiments.py \
+		--methods mmrazor_zoo --seeds 0 --work-dir work_dirs/zoo_digits
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest tests

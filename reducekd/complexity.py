@@ -6,8 +6,25 @@ from mmengine.registry import DefaultScope
 from reducekd.registry import MODELS
 
 
+def referenced_model(model_cfg, scope='reducekd'):
+    """``(model config, scope)`` of a model given by another config file.
+
+    mmrazor's zoo configs name their teachers and students as
+    ``dict(cfg_path='mmpretrain::resnet/resnet34_8xb32_in1k.py',
+    pretrained=False)``; mmrazor builds them from that file's ``model`` in
+    that file's scope. Any other model config comes back as it is.
+    """
+    if 'cfg_path' not in model_cfg:
+        return model_cfg, scope
+    from reducekd.config_check import load_config  # it imports the models
+    cfg = load_config(model_cfg['cfg_path'])
+    return cfg.model, cfg.get('default_scope', scope)
+
+
 def build_in_scope(model_cfg, scope='reducekd'):
-    """Build a model config under ``scope`` (as the Runner would)."""
+    """Build a model config under ``scope`` (as the Runner would); a model
+    given by reference is built from its file (:func:`referenced_model`)."""
+    model_cfg, scope = referenced_model(model_cfg, scope)
     with DefaultScope.overwrite_default_scope(scope):
         return MODELS.build(model_cfg)
 

@@ -1,7 +1,8 @@
 """Rerun the method READMEs' digits experiments, then tabulate and plot them.
 
     python tools/run_digits_experiments.py
-        [--methods reducenet factor_transfer structure_learning logit_kd]
+        [--methods reducenet factor_transfer structure_learning logit_kd
+                   mmrazor_zoo]
         [--seeds 0 1 2] [--jobs 2] [--work-dir work_dirs/digits_experiments]
         [--epochs N] [--dry-run]
 
@@ -19,7 +20,12 @@ low-data regime of the READMEs (20 training images per class):
   student-alone baseline is the ReduceNet pipeline's;
 - structure learning: the ResNet-20 teacher, one search at ``flops=0.5``,
   then its four written students (learned + KD, learned alone, uniform
-  alone, uniform + KD) per seed, 40 epochs each as in its README.
+  alone, uniform + KD) per seed, 40 epochs each as in its README;
+- mmrazor's zoo: its KD, DKD and DIST configs (ResNet-34 -> ResNet-18) and
+  its two Factor Transfer stages (ResNet-50 -> ResNet-18, CIFAR layout),
+  unmodified, with the overlay ``configs/mmrazor_zoo/digits_low_data.py``;
+  their teachers and students alone are mmpretrain's own configs through
+  the same overlay (a few epochs each: ``ZOO_EPOCHS``).
 
 Runs start as soon as the runs they need have finished, ``--jobs`` at a
 time (default 2). Unless ``OMP_NUM_THREADS`` is set, each run gets
@@ -76,6 +82,25 @@ STRUCTURE_STUDENTS = ('student_kd', 'student_alone', 'uniform_alone',
 STRUCTURE_EPOCHS = 40
 #: Block-wise iterations of a smoke run (``--epochs``).
 SMOKE_BLOCKWISE_ITERS = 4
+
+ZOO = 'mmrazor::distill/mmcls/'
+ZOO_OVERLAY = 'overlay=configs/mmrazor_zoo/digits_low_data.py'
+#: The trained teacher instead of the zoo's download (some zoo configs also
+#: say ``teacher.pretrained=True``, a second download of the same weights).
+ZOO_TEACHER = ('model.teacher_ckpt={}', 'model.teacher.pretrained=False')
+#: (teacher, student alone, distillation configs) of the zoo's logit runs.
+ZOO_LOGITS = ('mmpretrain::resnet/resnet34_8xb32_in1k.py',
+              'mmpretrain::resnet/resnet18_8xb32_in1k.py',
+              ('kd/kd_logits_resnet34_resnet18_8xb32_in1k.py',
+               'dkd/dkd_resnet34_resnet18_8xb32_in1k.py',
+               'dist/dist_logits_resnet34_resnet18_8xb32_in1k.py'))
+ZOO_FT = ('mmpretrain::resnet/resnet50_8xb16_cifar10.py',
+          'mmpretrain::resnet/resnet18_8xb16_cifar10.py',
+          'factor_transfer/factor-transfer_backbone_resnet50_resnet18_'
+          '8xb16_cifar10_{}.py')
+#: Epochs of the zoo runs: (ResNet-34/18 runs, Factor Transfer runs, its
+#: paraphraser); the CIFAR-layout ResNet-50 costs 10x the ResNet-34 here.
+ZOO_EPOCHS = (30, 15, 10)
 
 Step = collections.namedtuple('Step', 'title commands needs')
 Step.__doc__ = """One run, after the steps titled in ``needs`` have
@@ -214,10 +239,67 @@ def structure_learning_plan(work, seeds, epochs):
     return plan
 
 
+def zoo_plan(work, seeds, epochs):
+    """mmrazor's KD, DKD, DIST and Factor Transfer configs on the digits."""
+    root = osp.join(work, 'mmrazor_zoo')
+    logit_epochs, ft_epochs, pretrain_epochs = (
+        (epochs, ) * 3 if epochs else ZOO_EPOCHS)
+
+    def name(config):
+        return osp.splitext(osp.basename(config))[0]
+
+    def teacher_step(config, epochs):
+        work_dir = osp.join(root, name(config))
+        return (train_and_test(f'mmrazor_zoo teacher {name(config)}', config,
+                               work_dir, epochs, [ZOO_OVERLAY]),
+                osp.join(work_dir, f'epoch_{epochs}.pth'))
+
+    def per_seed(title, config, epochs, options, needs):
+        return [train_and_test(
+            f'mmrazor_zoo {title} seed {seed}', config,
+            osp.join(root, f'{name(config)}_seed{seed}'), epochs,
+            [ZOO_OVERLAY, f'randomness.seed={seed}', *options], needs)
+            for seed in seeds]
+
+    # the longest chain first: Factor Transfer's teacher, then its stages
+    teacher, student, stages = ZOO_FT
+    ft_teacher, ft_ckpt = teacher_step(teacher, ft_epochs)
+    pretrain_dir = osp.join(root, name(stages.format('pretrain')))
+    paraphraser = osp.join(pretrain_dir, f'epoch_{pretrain_epochs}.pth')
+    pretrain = Step(
+        'mmrazor_zoo factor_transfer paraphraser (stage 1)',
+        [(tool('dist_train.sh', 'local', 'digits',
+               ZOO + stages.format('pretrain'), pretrain_dir,
+               '--cfg-options', ZOO_OVERLAY, ZOO_TEACHER[0].format(ft_ckpt),
+               ZOO_TEACHER[1],
+               f'train_cfg.max_epochs={pretrain_epochs}'), paraphraser)],
+        (ft_teacher.title, ))
+    plan = [ft_teacher, pretrain]
+    plan += per_seed(name(student), student, ft_epochs, [], ())
+    plan += per_seed('factor_transfer student (stage 2)',
+                     ZOO + stages.format('train'), ft_epochs,
+                     [ZOO_TEACHER[0].format(ft_ckpt), ZOO_TEACHER[1],
+                      f'model.init_cfg.checkpoint={paraphraser}'],
+                     (pretrain.title, ))
+    teacher, student, distills = ZOO_LOGITS
+    logit_teacher, logit_ckpt = teacher_step(teacher, logit_epochs)
+    plan += [logit_teacher]
+    plan += per_seed(name(student), student, logit_epochs, [], ())
+    for config in distills:
+        plan += per_seed(name(config), ZOO + config, logit_epochs,
+                         [ZOO_TEACHER[0].format(logit_ckpt), ZOO_TEACHER[1]],
+                         (logit_teacher.title, ))
+    return plan
+
+
 #: The longest chains of runs first, so that the last runs are short ones.
 PLANS = dict(reducenet=reducenet_plan, factor_transfer=factor_transfer_plan,
              structure_learning=structure_learning_plan,
-             logit_kd=logit_kd_plan)
+             logit_kd=logit_kd_plan, mmrazor_zoo=zoo_plan)
+#: What runs without ``--methods``: reducekd's own methods (the zoo's runs,
+#: ``make zoo-experiments``, take as long again).
+DEFAULT_METHODS = ('reducenet', 'factor_transfer', 'structure_learning',
+                   'logit_kd')
 
 
 #: The runs of each method's figure: (label, path under WORK with {seed}).
@@ -242,7 +324,13 @@ CURVES = dict(
         (label, f'logit_kd/{student}_seed{{seed}}')
         for label, student in zip(
             ('student alone', '[1] logit regression', '[2] noisy teacher',
-             '[3] Hinton KD'), LOGIT_KD_STUDENTS)])
+             '[3] Hinton KD'), LOGIT_KD_STUDENTS)],
+    mmrazor_zoo=[('teacher ResNet-34', 'mmrazor_zoo/resnet34_8xb32_in1k'),
+                 ('ResNet-18 alone',
+                  'mmrazor_zoo/resnet18_8xb32_in1k_seed{seed}')] + [
+        (label, 'mmrazor_zoo/' + osp.splitext(osp.basename(config))[0]
+         + '_seed{seed}')
+        for label, config in zip(('KD', 'DKD', 'DIST'), ZOO_LOGITS[2])])
 
 
 def plan_of(methods, work, seeds, epochs):
@@ -368,7 +456,7 @@ def report(work, methods, seed):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--methods', nargs='+', choices=list(PLANS),
-                        default=list(PLANS))
+                        default=list(DEFAULT_METHODS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--jobs', type=int, default=2,
                         help='runs at once (default 2)')

@@ -10,7 +10,8 @@ import csv
 import json
 import statistics
 
-from reducekd.complexity import build_in_scope, human, measure
+from reducekd.complexity import (build_in_scope, human, measure,
+                                 referenced_model)
 from reducekd.runner import ALWAYS_ON_HOOKS
 
 #: Config keys that say where and how a run was launched, not what it
@@ -77,8 +78,9 @@ def group_runs(runs):
 
 def model_name(model_cfg):
     """A short readable name of a model config, e.g. ``ReduceResNet-20 w1
-    e1`` or ``LeNetCIFAR``."""
-    inner = model_cfg.get('architecture', model_cfg)
+    e1`` or ``LeNetCIFAR``; a model given by reference (mmrazor's zoo) is
+    named from its file."""
+    inner, _ = referenced_model(model_cfg.get('architecture', model_cfg))
     backbone = inner.get('backbone', inner)
     name = str(backbone.get('type', inner.get('type')))
     if backbone.get('depth') is not None:

@@ -32,6 +32,36 @@ def test_dry_run_lists_every_run_after_the_runs_it_needs(tmp_path):
     assert not list(tmp_path.iterdir())  # nothing run
 
 
+
+def test_zoo_dry_run_passes_trained_teachers_and_the_stage_1_paraphraser(
+        tmp_path):
+    result = run(python_tool('run_digits_experiments.py', '--dry-run',
+                             '--methods', 'mmrazor_zoo', '--seeds', 0, 1,
+                             '--work-dir', tmp_path), cwd=REPO)
+    lines = result.stdout.splitlines()
+    steps = [line for line in lines if line.startswith('[')]
+    # two teachers, the paraphraser, then per seed: 2 students alone,
+    # Factor Transfer stage 2, KD, DKD and DIST
+    assert len(steps) == 3 + 2 * 6
+    trains = [line for line in lines if 'dist_train.sh' in line]
+    zoo = [line for line in trains if 'mmrazor::distill/mmcls/' in line]
+    assert len(zoo) == 1 + 2 * 4
+    assert all('overlay=configs/mmrazor_zoo/digits_low_data.py' in line
+               for line in trains)
+    # no download: every zoo run gets a teacher trained by an earlier step
+    for line in zoo:
+        teacher = ('resnet50_8xb16_cifar10/epoch_15.pth'
+                   if 'factor-transfer' in line
+                   else 'resnet34_8xb32_in1k/epoch_30.pth')
+        assert f'model.teacher_ckpt={tmp_path}/mmrazor_zoo/{teacher}' in line
+        assert 'model.teacher.pretrained=False' in line
+    stage2 = [line for line in zoo if '_train.py' in line]
+    assert len(stage2) == 2 and all(
+        'model.init_cfg.checkpoint=' f'{tmp_path}/mmrazor_zoo/factor-'
+        'transfer_backbone_resnet50_resnet18_8xb16_cifar10_pretrain/'
+        'epoch_10.pth' in line for line in stage2)
+    assert not list(tmp_path.iterdir())
+
 def shell_step(module, title, script, output, needs=()):
     return module.Step(title, [(['sh', '-c', script], str(output))],
                        tuple(needs))

@@ -158,3 +158,27 @@ def test_same_config_name_with_other_settings_is_another_row(tmp_path):
     assert by_label['kd optim_wrapper.optimizer.lr=0.01']['last_top1'][0] \
         == pytest.approx(82.0)
     assert all(row['seeds'] == ['0', '1'] for row in rows)
+
+
+def test_zoo_models_given_by_reference_are_named_and_measured(tmp_path):
+    # mmrazor's zoo names its models by file: dict(cfg_path=..., ...)
+    from reducekd.analysis.summary import roles
+    from reducekd.complexity import build_in_scope, measure
+    teacher = dict(cfg_path='mmpretrain::resnet/resnet34_8xb32_in1k.py',
+                   pretrained=False)
+    student = dict(cfg_path='mmpretrain::resnet/resnet18_8xb32_in1k.py',
+                   pretrained=False)
+    extra = (f'model = dict(_delete_=True, type="SingleTeacherDistill", '
+             f'teacher={teacher!r}, architecture={student!r}, '
+             'distiller=dict(type="ConfigurableDistiller", distill_losses='
+             'dict(loss_kl=dict(type="KLDivergence"))))\n')
+    make_run(tmp_path, 'zoo_kd', 0, [50.0], max_epochs=1, extra=extra)
+    (run_, ) = [read_run(path) for path in find_run_dirs([tmp_path])]
+    method, teacher_name, student_cfg = roles(run_['config'])
+    assert (method, teacher_name) == (
+        'SingleTeacherDistill (KLDivergence)', 'ResNet-34')
+    (row, ), _ = aggregate([run_])
+    assert row['student'] == 'ResNet-18'
+    # ResNet-18 of torchvision's ImageNet layout: 11,689,512 parameters
+    assert row['params'] == 11_689_512
+    assert measure(build_in_scope(student))['params'] == 11_689_512
