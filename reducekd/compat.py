@@ -37,7 +37,10 @@ import that ``MultiScaleDeformableAttention`` is missing, which reads like
 advice to install full mmcv, is silenced (exactly that warning, and only
 where mmcv lacks its compiled ops). Another names what mmrazor's recorders
 leave as a bare assertion: a recorder ``source`` that is not a module of
-the model (:func:`check_recorder_sources`).
+the model (:func:`check_recorder_sources`). A third makes mmrazor's
+distill losses compute in fp32 under mixed precision, as reducekd's do
+(:mod:`reducekd.precision`); a fourth keeps mmrazor's DKD loss finite where
+its ``log`` of a probability sum that underflowed to 0 made it inf.
 """
 import difflib
 import functools
@@ -670,6 +673,86 @@ def generator_module_without_ddp():
     _record('data_free_generator_without_ddp')
 
 
+# --------------------------------------------------------------------------
+# mmrazor's distill losses compute in whatever dtype autocast gives them:
+# under --amp, softmax/KL of fp16/bf16 logits (no breakage letter)
+# --------------------------------------------------------------------------
+def _mmrazor_loss_classes():
+    if importlib.util.find_spec('mmrazor') is None:
+        return []
+    from mmrazor.models import losses
+    return [getattr(losses, name) for name in losses.__all__]
+
+
+def mmrazor_losses_in_autocast_dtype():
+    """Whether any of mmrazor's losses lacks the fp32 wrapper."""
+    return any(not getattr(cls.forward, 'computed_in_fp32', False)
+               for cls in _mmrazor_loss_classes())
+
+
+def mmrazor_losses_in_fp32():
+    """Give every mmrazor loss :func:`reducekd.precision.computed_in_fp32`,
+    as reducekd's own losses have it."""
+    if not mmrazor_losses_in_autocast_dtype():
+        return
+    from reducekd.precision import computed_in_fp32
+    for cls in _mmrazor_loss_classes():
+        cls.forward = computed_in_fp32(cls.forward)
+    _record('mmrazor_losses_in_fp32')
+
+
+# --------------------------------------------------------------------------
+# mmrazor's DKD takes the log of summed softmax probabilities: once a
+# sample's non-target (or target) mass underflows to 0, log(0) = -inf and
+# the loss is inf, in fp32 already (large logits, low temperature)
+# (no breakage letter)
+# --------------------------------------------------------------------------
+def dkd_target_term_overflows():
+    """Whether DKD's target-class term is inf on a confident student."""
+    if importlib.util.find_spec('mmrazor') is None:
+        return False
+    from mmrazor.models.losses import DKDLoss
+    loss = DKDLoss(tau=1.0)
+    student, teacher = torch.tensor([[200.0, 0.0]]), torch.zeros(1, 2)
+    label = torch.tensor([0])
+    # mmrazor passes kl_div's deprecated size_average: torch warns
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        value = loss._get_tckd_loss(student, teacher, label,
+                                    loss._get_gt_mask(student, label))
+    return not bool(torch.isfinite(value))
+
+
+def _binary_log_probs(logits, tau, gt_mask):
+    """``log [p(target), p(not target)]`` of ``softmax(logits / tau)``,
+    each as a log-sum-exp difference, finite where the probability is a
+    denormal or 0 in floating point."""
+    scaled = logits / tau
+    log_all = scaled.logsumexp(dim=1, keepdim=True)
+    log_target = scaled.masked_fill(~gt_mask, float('-inf')).logsumexp(
+        dim=1, keepdim=True)
+    log_other = scaled.masked_fill(gt_mask, float('-inf')).logsumexp(
+        dim=1, keepdim=True)
+    return torch.cat([log_target, log_other], dim=1) - log_all
+
+
+def dkd_target_term_in_log_space():
+    """Compute DKD's target-class KL from log-probabilities in log-sum-exp
+    form: the same value where mmrazor's is finite, finite everywhere."""
+    if not dkd_target_term_overflows():
+        return
+    from mmrazor.models.losses import DKDLoss
+
+    def _get_tckd_loss(self, preds_S, preds_T, gt_labels, gt_mask):
+        gt_mask = gt_mask.bool()
+        return self._kl_loss(
+            _binary_log_probs(preds_S, self.tau, gt_mask),
+            _binary_log_probs(preds_T, self.tau, gt_mask).exp())
+
+    DKDLoss._get_tckd_loss = _get_tckd_loss
+    _record('dkd_target_term_in_log_space')
+
+
 def repair_stack():
     """Apply every import-time repair whose condition holds. Idempotent."""
     silence_mmcv_lite_attention_warning()  # before anything imports mmcv
@@ -685,4 +768,6 @@ def repair_stack():
     rebuild_classes_on_placeholders()
     deit_head_takes_mmpretrain_tokens()  # after the rebuild of the class
     generator_module_without_ddp()
+    mmrazor_losses_in_fp32()
+    dkd_target_term_in_log_space()
     return list(APPLIED)

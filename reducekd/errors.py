@@ -35,3 +35,7 @@ class ResumeError(InputError, RuntimeError):
 
 class NonFiniteError(InputError, FloatingPointError):
     """Training or a conversion produced non-finite numbers."""
+
+
+class DeviceError(InputError, RuntimeError):
+    """What was asked needs hardware this machine does not have."""

@@ -288,3 +288,62 @@ def test_data_free_generator_trains_without_ddp(tmp_path):
         [MMRAZOR_MODELS, 'compat.generator_module_without_ddp()', use],
         tmp_path))
     assert out.split()[-1] == '16'
+
+
+def test_dkd_loss_stays_finite_and_equal_where_it_was(tmp_path):
+    # DKD's target-class term: KL([p_t, p_nt]_T || [p_t, p_nt]_S) * tau^2,
+    # averaged over the batch (its default reduction, batchmean), computed
+    # here in float64 from softmax probabilities, where nothing underflows
+    use = '''
+        import math, torch
+        from mmrazor.models.losses import DKDLoss
+        def reference(s, t, labels, tau):
+            total = 0.0
+            for zs, zt, y in zip(s.double(), t.double(), labels):
+                ps, pt = (torch.softmax(z / tau, 0) for z in (zs, zt))
+                other = torch.arange(len(zs)) != y
+                bs = [ps[y].item(), ps[other].sum().item()]
+                bt = [pt[y].item(), pt[other].sum().item()]
+                total += sum(q * (math.log(q) - math.log(p))
+                             for q, p in zip(bt, bs) if q > 0)
+            return total * tau ** 2 / len(labels)
+        loss = DKDLoss(tau=1.0)
+        labels = torch.tensor([0, 1])
+        for margin in (0.0, 150.0):  # moderate, then confident students
+            g = torch.Generator().manual_seed(0)
+            s = torch.randn(2, 5, generator=g)
+            s[torch.arange(2), labels] += margin  # e^-150 is 0 in fp32
+            t = torch.randn(2, 5, generator=g)
+            value = loss._get_tckd_loss(s, t, labels,
+                                        loss._get_gt_mask(s, labels))
+            print(margin, value.item(), reference(s, t, labels, 1.0))
+        '''
+    result = python([MMRAZOR_MODELS, use], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.split('\n')
+    scaled = [line.split() for line in lines if line.startswith('150.0')]
+    if torch.isfinite(torch.tensor(float(scaled[0][1]))):
+        pytest.skip('the stack is already fine here: nothing to repair')
+    out = expect_success(python(
+        [MMRAZOR_MODELS, 'compat.dkd_target_term_in_log_space()', use],
+        tmp_path))
+    for line in out.strip().split('\n')[-2:]:
+        _, value, expected = map(float, line.split())
+        assert value == pytest.approx(expected, rel=1e-5)
+
+
+def test_mmrazor_losses_compute_in_fp32_under_autocast(tmp_path):
+    use = '''
+        import torch
+        from mmrazor.models.losses import DISTLoss
+        s, t = torch.randn(4, 10).bfloat16(), torch.randn(4, 10).bfloat16()
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            print(DISTLoss()(s, t).dtype)
+        '''
+    out = python([MMRAZOR_MODELS, use], tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    if out.stdout.split()[-1] == 'torch.float32':
+        pytest.skip('the stack is already fine here: nothing to repair')
+    out = expect_success(python(
+        [MMRAZOR_MODELS, 'compat.mmrazor_losses_in_fp32()', use], tmp_path))
+    assert out.split()[-1] == 'torch.float32'

@@ -1,7 +1,8 @@
 """Train a model or a distillation algorithm from a reducekd config.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] |
-        --auto-resume] [--amp] [--auto-scale-lr] [--cfg-options k=v ...]
+        --auto-resume] [--amp [fp16|bf16]] [--auto-scale-lr]
+        [--cfg-options k=v ...]
         [--launcher L]
 
 Launch several processes with ``tools/dist_train.sh``.
@@ -17,6 +18,9 @@ from mmengine.runner import Runner  # noqa: E402
 
 from reducekd.cli import run_tool  # noqa: E402
 from reducekd.dist import finish_distributed  # noqa: E402
+from reducekd.precision import (AMP_DTYPES,  # noqa: E402
+                                check_mixed_precision_device,
+                                use_mixed_precision)
 from reducekd.resume import (explicit_checkpoint,  # noqa: E402
                              latest_checkpoint)
 from reducekd.runner import (add_runner_arguments,  # noqa: E402
@@ -37,8 +41,10 @@ def parse_args(argv=None):
         '--auto-resume', action='store_true',
         help='resume from the latest complete checkpoint of the work dir if '
         'it has one, else start a fresh run (and say so)')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision')
+    parser.add_argument(
+        '--amp', nargs='?', const='fp16', choices=sorted(AMP_DTYPES),
+        help='mixed precision on a CUDA GPU: fp16 with dynamic loss scaling '
+        '(--amp) or bf16 (--amp bf16); losses stay fp32')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the total batch '
                         'size against auto_scale_lr.base_batch_size')
@@ -81,11 +87,8 @@ def apply_training_options(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
     _choose_resume_checkpoint(cfg, args)
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp needs OptimWrapper, got {optim_wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        use_mixed_precision(cfg, args.amp)
+    check_mixed_precision_device(cfg)
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
             raise ValueError('--auto-scale-lr needs auto_scale_lr = dict('

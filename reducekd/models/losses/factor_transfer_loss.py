@@ -3,6 +3,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from reducekd.precision import computed_in_fp32
 from reducekd.registry import MODELS
 
 
@@ -66,6 +67,7 @@ class FactorTransferLoss(nn.Module):
         self.p = _check_p(type(self).__name__, p)
         self.loss_weight = loss_weight
 
+    @computed_in_fp32
     def forward(self, preds_S: torch.Tensor,
                 preds_T: torch.Tensor) -> torch.Tensor:
         """Compute the loss.
@@ -107,6 +109,7 @@ class ReconstructionLoss(nn.Module):
         self.p = _check_p(type(self).__name__, p)
         self.loss_weight = loss_weight
 
+    @computed_in_fp32
     def forward(self, preds_S: torch.Tensor,
                 preds_T: torch.Tensor) -> torch.Tensor:
         """Compute the loss.

@@ -3,6 +3,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from reducekd.precision import computed_in_fp32
 from reducekd.registry import MODELS
 
 _KD_REDUCTIONS = ('batchmean', 'mean')
@@ -71,6 +72,7 @@ class KDLoss(nn.Module):
         self.loss_weight = loss_weight
         self.reduction = reduction
 
+    @computed_in_fp32
     def forward(self, preds_S: torch.Tensor,
                 preds_T: torch.Tensor) -> torch.Tensor:
         """Compute the loss.

@@ -2,6 +2,7 @@
 import torch
 import torch.nn as nn
 
+from reducekd.precision import computed_in_fp32
 from reducekd.registry import MODELS
 
 _REGRESSION_REDUCTIONS = ('mean', 'batchmean')
@@ -72,6 +73,7 @@ class LogitRegressionLoss(nn.Module):
         self.loss_weight = loss_weight
         self.reduction = reduction
 
+    @computed_in_fp32
     def forward(self, preds_S: torch.Tensor,
                 preds_T: torch.Tensor) -> torch.Tensor:
         """Compute the loss.

@@ -3,6 +3,7 @@ from typing import Optional, Tuple
 
 import torch
 
+from reducekd.precision import computed_in_fp32
 from reducekd.registry import MODELS
 from .logit_regression_loss import LogitRegressionLoss, squared_error
 
@@ -116,6 +117,7 @@ class NoisyTeacherLoss(LogitRegressionLoss):
         self.sigma = sigma
         self.generator = generator
 
+    @computed_in_fp32
     def forward(self, preds_S: torch.Tensor,
                 preds_T: torch.Tensor) -> torch.Tensor:
         """Compute the loss.
