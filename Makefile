@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install experiments zoo-experiments
+.PHONY: demo test install experiments zoo-experiments wheelhouse gpu-check
 
 install: $(STAMP)
 
@@ -29,6 +29,18 @@ experiments: $(STAMP)
 zoo-experiments: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" python tools/run_digits_experiments.py \
 		--methods mmrazor_zoo --seeds 0 --work-dir work_dirs/zoo_digits
+
+# Wheels of reducekd and of everything it installs except torch, for an
+# air-gapped node with its own torch: make wheelhouse PY=3.12 [WHEELS=dir].
+PY ?= $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+WHEELS ?= wheelhouse
+wheelhouse: $(STAMP)
+	$(VENV)/bin/python tools/make_wheelhouse.py --python-version $(PY) --dest $(WHEELS)
+
+# On a CUDA machine without network: install from $(WHEELS) next to the
+# machine's torch, GPU tests and benchmarks, one report (tools/gpu_check.sh).
+gpu-check:
+	sh tools/gpu_check.sh $(WHEELS)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest tests
