@@ -8,6 +8,9 @@
 # lists the requested partition; anything else (no Slurm, Slurm installed
 # but stopped, a partition name such as "local") runs locally.
 #
+# Locally, one process runs without torchrun (--launcher=none) unless
+# LAUNCHER=pytorch asks for torchrun (then a 1-process group, NCCL on a GPU).
+#
 # Environment:
 #   GPUS            processes in all (Slurm default 8, local default 1)
 #   GPUS_PER_NODE   Slurm tasks per node (default: min(GPUS, 8))
@@ -80,7 +83,7 @@ run_local() {  # script args...
     require_count GPUS "$gpus" processes
     nnodes=${NNODES:-1}
     require_count NNODES "$nnodes" nodes
-    if [ "$gpus" -eq 1 ] && [ "$nnodes" -eq 1 ]; then
+    if [ "$gpus" -eq 1 ] && [ "$nnodes" -eq 1 ] && [ "${LAUNCHER:-auto}" != pytorch ]; then
         exec "$PYTHON" "$REDUCEKD_ROOT/tools/$script" "$@" --launcher=none
     fi
     exec "$PYTHON" -m torch.distributed.run \
