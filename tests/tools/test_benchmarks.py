@@ -4,6 +4,7 @@ import os.path as osp
 import sys
 
 import pytest
+import torch
 
 from conftest import REPO, python_tool, run
 
@@ -37,18 +38,22 @@ def test_warm_up_dropped_and_ratios_paired():
     assert _timing.median([4.0, 1.0, 3.0, 2.0]) == 2.5
 
 
-@pytest.mark.parametrize('script, figure', [
-    ('distill_cost.py', 'distill/student step:'),
-    ('throughput_vs_bare.py', 'reducekd/bare training throughput:'),
-    ('fused_latency.py', 'latency vs plain student:'),
-    ('process_scaling.py', '2 processes / 1 process training throughput:'),
+@pytest.mark.parametrize('script, figure, extra', [
+    ('distill_cost.py', 'distill/student step:', []),
+    ('throughput_vs_bare.py', 'reducekd/bare training throughput:', []),
+    ('fused_latency.py', 'latency vs plain student:', []),
+    ('process_scaling.py', '2 processes / 1 process training throughput:',
+     []),
+    # its CUDA-only parts (AMP, memory) run in tools/gpu_check.sh
+    ('gpu_step_cost.py', 'gpu step cost: reducekd/bare',
+     ['--device', 'cpu', '--steps', 1]),
 ])
 def test_benchmark_prints_its_figure_last_and_writes_a_record(
-        tmp_path, script, figure):
+        tmp_path, script, figure, extra):
     out = tmp_path / 'record.json'
     result = run(python_tool(f'benchmark/{script}', '--reps', 2, '--warmup',
                              1, '--batch-size', 2, '--threads', 1, '--out',
-                             out), cwd=REPO)
+                             out, *extra), cwd=REPO)
     assert result.stdout.strip().splitlines()[-1].startswith(figure)
     assert 'ETA' in result.stderr
     record = json.loads(out.read_text())
@@ -62,3 +67,17 @@ def test_benchmark_prints_its_figure_last_and_writes_a_record(
                 if 'limit_with_connectors' in m] == ['factor_transfer']
         assert methods['factor_transfer']['connector_inputs'] == dict(
             paraphraser=[2, 64, 8, 8], translator=[2, 64, 8, 8])
+    if script == 'gpu_step_cost.py':
+        results = record['results']
+        assert set(results['methods']) == {'reducenet', 'kd'}
+        assert results['limit_madds'] > 1 and results['amp_speedup'] == {}
+
+
+def test_gpu_step_cost_without_cuda_names_the_cpu_switch(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('this machine has CUDA')
+    result = run(python_tool('benchmark/gpu_step_cost.py', '--out',
+                             tmp_path / 'r.json'), cwd=REPO, check=False)
+    assert result.returncode != 0
+    assert 'CUDA is not available' in result.stderr
+    assert '--device cpu' in result.stderr
