@@ -245,6 +245,21 @@ def describe_mismatch(model_state, checkpoint_state, limit=10):
     return '\n'.join(lines)
 
 
+def read_state_dict(filename, what='model'):
+    """The state dict of an mmengine checkpoint file, on the CPU.
+
+    Raises:
+        CheckpointError: The file does not exist.
+    """
+    from mmengine.runner.checkpoint import CheckpointLoader
+    if not filename or not osp.isfile(osp.expanduser(str(filename))):
+        raise CheckpointError(
+            f'{what} checkpoint {filename!r} does not exist. Train the '
+            f'{what} first or point the config at its checkpoint.')
+    return state_dict_of(CheckpointLoader.load_checkpoint(
+        filename, map_location='cpu', logger='silent'))
+
+
 def load_state_dict_strictly(model, filename, what='model', hint=''):
     """Load ``filename`` into ``model``; every key and shape must match.
 
@@ -257,13 +272,7 @@ def load_state_dict_strictly(model, filename, what='model', hint=''):
     Raises:
         CheckpointError: The file is missing or does not match the model.
     """
-    from mmengine.runner.checkpoint import CheckpointLoader
-    if not filename or not osp.isfile(osp.expanduser(str(filename))):
-        raise CheckpointError(
-            f'{what} checkpoint {filename!r} does not exist. Train the '
-            f'{what} first or point the config at its checkpoint.')
-    state = state_dict_of(CheckpointLoader.load_checkpoint(
-        filename, map_location='cpu', logger='silent'))
+    state = read_state_dict(filename, what)
     problems = describe_mismatch(model.state_dict(), state)
     if problems:
         raise CheckpointError(

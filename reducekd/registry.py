@@ -44,12 +44,14 @@ def _child(kind, name, locations=()):
         locations=locations)
 
 
-MODELS = _child('MODELS', 'model', ['reducekd.models'])
+MODELS = _child('MODELS', 'model',
+                ['reducekd.models', 'reducekd.teacher_cache'])
 MODEL_WRAPPERS = _child('MODEL_WRAPPERS', 'model_wrapper')
 TASK_UTILS = _child('TASK_UTILS', 'task util', ['reducekd.models'])
 DATASETS = _child('DATASETS', 'dataset', ['reducekd.datasets'])
 DATA_SAMPLERS = _child('DATA_SAMPLERS', 'data sampler')
-TRANSFORMS = _child('TRANSFORMS', 'transform', ['reducekd.datasets'])
+TRANSFORMS = _child('TRANSFORMS', 'transform',
+                    ['reducekd.datasets', 'reducekd.teacher_cache'])
 HOOKS = _child('HOOKS', 'hook', ['reducekd.engine'])
 LOOPS = _child('LOOPS', 'loop')
 RUNNERS = _child('RUNNERS', 'runner')

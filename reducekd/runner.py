@@ -12,6 +12,9 @@ Everything the tools do to a config before mmengine sees it is here, so
 * :func:`reducekd.weight_sources.check_weight_sources` refuses weights that
   are not on this machine (URLs of mmrazor's zoo), or drops them for
   ``random_weights=True``;
+* ``model.teacher_cache`` is resolved to its table and checked against the
+  config, and the training pipeline records each view
+  (:func:`reducekd.teacher_cache.apply_teacher_cache`);
 * ``persistent_workers=True`` with ``num_workers=0`` is switched off
   (PyTorch refuses that combination, and mmpretrain's tools force it on);
 * on a CPU-only machine with a launcher, :mod:`reducekd.dist` starts the gloo
@@ -34,6 +37,7 @@ from reducekd.config_check import check_config, load_config
 from reducekd.dist import (cpu_model_wrapper_cfg, init_distributed,
                            uses_cpu_process_group)
 from reducekd.overlay import OVERLAY, apply_overlay
+from reducekd.teacher_cache import apply_teacher_cache
 from reducekd.weight_sources import check_weight_sources
 
 
@@ -81,6 +85,7 @@ def prepare_config(cfg, launcher='none', work_dir=None, cfg_options=None):
         cfg.merge_from_dict(cfg_options)
     check_config(cfg)
     check_weight_sources(cfg)
+    apply_teacher_cache(cfg)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir

@@ -64,7 +64,7 @@ def save_checkpoint(state, path):
     return path
 
 
-def build_distill(path, workdir, pair_from=None):
+def build_distill(path, workdir, pair_from=None, teacher_cache=None):
     """A distillation algorithm of the reduce20 w1 pair, from ``path``.
 
     Args:
@@ -73,6 +73,8 @@ def build_distill(path, workdir, pair_from=None):
         pair_from (str, optional): For configs of another pair (the logit
             KD ones): replace their teacher and student by those of the
             ReduceNet stage-2 config, so every method distils the same pair.
+        teacher_cache (str, optional): A teacher-output table
+            (:func:`random_teacher_table`) that replaces the teacher.
 
     Returns:
         BaseModel: The algorithm, in training mode, with the CIFAR-10 data
@@ -90,6 +92,7 @@ def build_distill(path, workdir, pair_from=None):
         teacher.state_dict(), osp.join(workdir, 'teacher.pth'))
     if model.type == 'FactorTransferDistill':
         model.paraphraser_ckpt = _stage1_checkpoint(model, teacher, workdir)
+    model.teacher_cache = teacher_cache
     algorithm = build_in_scope(model)
     algorithm.train()
     return algorithm
@@ -106,16 +109,41 @@ def _stage1_checkpoint(model, teacher, workdir):
     return save_checkpoint(state, osp.join(workdir, 'stage1.pth'))
 
 
-def fake_batch(batch_size, num_classes=10, seed=0):
+#: Views per image of CIFAR's RandomCrop(32, padding 4) + horizontal flip.
+CIFAR_VIEWS = 162
+
+
+def fake_batch(batch_size, num_classes=10, seed=0, num_samples=None):
     """Random 3x32x32 images and labels in the data preprocessor's format
     (``inputs`` a uint8-range float tensor, ``data_samples`` with
-    ``gt_label``)."""
+    ``gt_label``, and the ``sample_idx`` and ``teacher_view`` a
+    view-recording pipeline adds, drawn from ``num_samples`` and
+    :data:`CIFAR_VIEWS`)."""
     generator = torch.Generator().manual_seed(seed)
     inputs = torch.randint(0, 256, (batch_size, 3, 32, 32),
                            generator=generator).float()
     labels = torch.randint(0, num_classes, (batch_size,), generator=generator)
-    samples = [DataSample().set_gt_label(int(label)) for label in labels]
+    indices = torch.randperm(num_samples or batch_size, generator=generator)
+    views = torch.randint(0, CIFAR_VIEWS, (batch_size,), generator=generator)
+    samples = [DataSample(metainfo=dict(sample_idx=int(index),
+                                        teacher_view=int(view)))
+               .set_gt_label(int(label))
+               for label, index, view in zip(labels, indices, views)]
     return dict(inputs=inputs, data_samples=samples)
+
+
+def random_teacher_table(workdir, num_samples, num_classes=10):
+    """A teacher-output table of random logits (``num_samples`` x
+    :data:`CIFAR_VIEWS` x ``num_classes``, fp32), written by the cache's
+    own writer; returns its folder."""
+    from reducekd.teacher_cache.table import TableWriter
+    shape = (num_samples, CIFAR_VIEWS, num_classes)
+    writer = TableWriter(osp.join(workdir, 'table'), {}, shape, 'fp32',
+                         chunk_size=num_samples)
+    writer.open()
+    writer.write(0, torch.randn(shape).numpy())
+    writer.finish({})
+    return writer.directory
 
 
 def sgd_wrapper(model, lr=0.1):

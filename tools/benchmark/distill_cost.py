@@ -4,7 +4,10 @@ Measured side by side in one process, interleaved: the reduce20 w1 student's
 ``train_step`` alone, the teacher's forward pass alone (eval mode, no
 gradients), and one ``train_step`` of each distillation method on the same
 teacher/student pair (ReduceNet stage 2, Factor Transfer stage 2, KD, logit
-regression). Each method's ratio is set beside two compute limits:
+regression, and KD with the teacher's logits looked up in a teacher-output
+table, ``kd_cached``: :mod:`reducekd.teacher_cache`, a table of random
+logits the size of CIFAR-10's). Each method's ratio is set beside two compute
+limits:
 
 - from MAdds: ``(3 * S + T) / (3 * S)``, S and T the student's and the
   teacher's forward MAdds, assuming a forward plus backward pass costs about
@@ -16,7 +19,8 @@ gets a third limit that counts them: ``(student step + teacher forward +
 connectors) / student step``, the connectors timed on the inputs they saw in
 a real step of the method, forward only when frozen, forward and backward
 when trained. A method above its limits spends time on something other than
-the work its method asks for.
+the work its method asks for. ``kd_cached`` runs no teacher: its goal is
+the student's step, a ratio of 1.
 
 Example::
 
@@ -31,13 +35,18 @@ import _models
 import _timing
 from reducekd.complexity import measure
 
-#: Method -> (config, pair_from): the logit KD configs get the reduce20 pair.
+#: Method -> (config, pair_from, cached): the logit KD configs get the
+#: reduce20 pair; a cached method reads a teacher-output table.
 METHODS = {
-    'reducenet': (_models.REDUCENET_STAGE2, None),
-    'factor_transfer': (_models.FT_STAGE2, None),
-    'kd': (_models.KD, _models.REDUCENET_STAGE2),
-    'logit_regression': (_models.LOGIT_REGRESSION, _models.REDUCENET_STAGE2),
+    'reducenet': (_models.REDUCENET_STAGE2, None, False),
+    'factor_transfer': (_models.FT_STAGE2, None, False),
+    'kd': (_models.KD, _models.REDUCENET_STAGE2, False),
+    'logit_regression': (_models.LOGIT_REGRESSION, _models.REDUCENET_STAGE2,
+                         False),
+    'kd_cached': (_models.KD, _models.REDUCENET_STAGE2, True),
 }
+#: Training images of the table of the cached methods (CIFAR-10's).
+TABLE_SAMPLES = 50000
 
 
 def parse_args(argv=None):
@@ -93,15 +102,17 @@ def connectors_timer(connectors):
 def build_kinds(batch_size, workdir):
     """Name -> timed callable; the teacher and student for MAdds; each
     method's connectors' input shapes."""
-    data = _models.fake_batch(batch_size)
+    data = _models.fake_batch(batch_size, num_samples=TABLE_SAMPLES)
+    table = _models.random_teacher_table(workdir, TABLE_SAMPLES)
     student = _models.build_classifier(_models.STUDENT)
     teacher = _models.build_classifier(_models.TEACHER)
     shapes = {}  # method -> {connector: input shape}
     kinds = dict(student=step_timer(student, data,
                                     _models.sgd_wrapper(student)),
                  teacher_forward=teacher_forward_timer(teacher, data))
-    for name, (path, pair_from) in METHODS.items():
-        algorithm = _models.build_distill(path, workdir, pair_from)
+    for name, (path, pair_from, cached) in METHODS.items():
+        algorithm = _models.build_distill(path, workdir, pair_from,
+                                          table if cached else None)
         optim_wrapper = _models.sgd_wrapper(algorithm)
         kinds[name] = step_timer(algorithm, data, optim_wrapper)
         connectors = connector_inputs(algorithm, data, optim_wrapper)

@@ -71,7 +71,7 @@ class ReduceNetDistill(StrictTeacherDistill):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        inherited = inherited_state_dict(self.teacher.state_dict(),
+        inherited = inherited_state_dict(self.frozen_teacher_state(),
                                          self.student.state_dict())
         self.student.load_state_dict(inherited, strict=False)
         self.student._is_init = True  # init_weights() would overwrite it
