@@ -1,17 +1,19 @@
 """Build the teacher-output table of a logit distillation config.
 
     python tools/build_teacher_cache.py CONFIG [--dtype fp32|fp16]
-        [--batch-size N] [--cfg-options k=v ...] [--launcher L]
+        [--batch-size N] [--out-json FILE] [--cfg-options k=v ...]
+        [--launcher L]
 
 Runs the config's frozen teacher on every view of every training sample
 (the views of its training pipeline: RandomCrop offsets, flips) and writes
 the logits under work_dirs/teacher_cache/ (keyed by the teacher checkpoint's
 content, the teacher, the dataset, the pipeline and the preprocessor). An
-interrupted build resumes where it stopped; with tools/launch.sh or torchrun
-(--launcher pytorch) several processes share the work. Then train with
-``--cfg-options model.teacher_cache=auto``.
+interrupted build resumes where it stopped, a finished one is kept; with
+torchrun (--launcher pytorch) or srun (--launcher slurm) several processes
+share the work. Then train with ``--cfg-options model.teacher_cache=auto``.
 """
 import argparse
+import json
 import os.path as osp
 import sys
 
@@ -37,6 +39,9 @@ def parse_args(argv=None):
                         'the size, relative error <= 2^-11)')
     parser.add_argument('--batch-size', type=int, default=256,
                         help='images per teacher forward (default 256)')
+    parser.add_argument('--out-json', metavar='FILE',
+                        help="also write the table's folder and its "
+                        'meta.json (build time included) to FILE')
     return parse_runner_arguments(parser, argv)
 
 
@@ -55,6 +60,9 @@ def main(argv=None):
               f'views x {classes} classes, {args.dtype}, built in '
               f'{meta["build_seconds"]:.1f} s).\nTrain with it: '
               f'--cfg-options model.teacher_cache=auto (or ={directory})')
+        if args.out_json:
+            with open(args.out_json, 'w') as file:
+                json.dump(dict(meta, directory=directory), file, indent=1)
     finish_distributed()
 
 

@@ -4,15 +4,19 @@
         [--methods reducenet factor_transfer structure_learning logit_kd
                    mmrazor_zoo]
         [--seeds 0 1 2] [--jobs 2] [--work-dir work_dirs/digits_experiments]
-        [--epochs N] [--dry-run]
+        [--epochs N] [--no-teacher-cache] [--dry-run]
 
 Every run goes through the users' commands (``tools/dist_train.sh``,
 ``tools/dist_test.sh --eval accuracy --metrics-json``,
 ``tools/reducenet_pipeline.py``, ``tools/structure_search.py``), in the
 low-data regime of the READMEs (20 training images per class):
 
-- logit KD: the NiN-BN teacher, then the LeNet student alone and with
-  logit regression, noisy teacher and Hinton KD, per seed;
+- logit KD: the NiN-BN teacher, its teacher-output table
+  (``tools/build_teacher_cache.py``), then the LeNet student alone and with
+  logit regression, noisy teacher and Hinton KD per seed, the three
+  distillations reading the teacher's logits from the table
+  (``model.teacher_cache=auto``: the same results as running the teacher,
+  see ``docs/teacher_cache.md``; ``--no-teacher-cache`` runs it instead);
 - ReduceNet: ``reducenet_pipeline.py`` per seed (teacher, student alone,
   ReduceNet student with its LoRA branch fused);
 - Factor Transfer: on the ReduceNet teacher of the first seed, the
@@ -38,7 +42,7 @@ median duration so far x the runs left / jobs) are printed as runs
 start. At the end ``tools/analysis/summarize.py`` writes
 ``WORK/summary.md`` and ``WORK/summary.csv`` over everything, and
 ``tools/analysis/plot_curves.py`` writes ``WORK/curves_<method>.png`` of
-seed ``--seeds[0]``.
+seed ``--seeds[0]``, and the time the teacher cache saved is printed.
 
 ``--epochs N`` shortens every training (and the block-wise search) to a
 smoke run; the tables then say nothing about the methods.
@@ -46,6 +50,7 @@ smoke run; the tables then say nothing about the methods.
 import argparse
 import collections
 import concurrent.futures
+import json
 import os
 import os.path as osp
 import statistics
@@ -64,6 +69,8 @@ LOGIT_KD_STUDENTS = ('lenet_1xb16_digits',
                      'noisy-teacher_lenet_from_nin-bn_1xb16_digits',
                      'kd_lenet_from_nin-bn_1xb16_digits')
 LOGIT_KD_EPOCHS = 60
+#: Where the logit KD teacher cache's build record goes, under WORK.
+CACHE_RECORD = osp.join('logit_kd', 'teacher_cache.json')
 
 REDUCENET_TEACHER = 'configs/reducenet/reduce20-w1-e1-teacher_1xb64_digits.py'
 REDUCENET_EPOCHS = 80
@@ -127,8 +134,16 @@ def train_and_test(title, config, work_dir, epochs, options, needs=(),
                 tuple(needs))
 
 
-def logit_kd_plan(work, seeds, epochs):
-    """The NiN-BN teacher, then four LeNet students per seed."""
+def teacher_cache_step(title, config, teacher_ckpt, out_json, needs):
+    """A step that builds the teacher-output table of ``config``."""
+    build = tool('build_teacher_cache.py', config, '--out-json', out_json,
+                 '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}')
+    return Step(title, [(build, out_json)], tuple(needs))
+
+
+def logit_kd_plan(work, seeds, epochs, teacher_cache=True):
+    """The NiN-BN teacher (and its teacher-output table), then four LeNet
+    students per seed."""
     name, teacher_epochs = LOGIT_KD_TEACHER
     teacher_epochs = epochs or teacher_epochs
     teacher_dir = osp.join(work, 'logit_kd', name)
@@ -137,13 +152,23 @@ def logit_kd_plan(work, seeds, epochs):
                              teacher_epochs, [])
     teacher_ckpt = osp.join(teacher_dir, f'epoch_{teacher_epochs}.pth')
     plan = [teacher]
+    distill_needs, cache_options = (teacher.title, ), []
+    if teacher_cache:
+        # one table serves the three distillations: same teacher and data
+        plan.append(teacher_cache_step(
+            'logit_kd teacher cache',
+            osp.join(LOGIT_KD, LOGIT_KD_STUDENTS[-1] + '.py'), teacher_ckpt,
+            osp.join(work, CACHE_RECORD), (teacher.title, )))
+        distill_needs, cache_options = (plan[-1].title, ), [
+            'model.teacher_cache=auto']
     for seed in seeds:
         for student in LOGIT_KD_STUDENTS:
             options = [f'randomness.seed={seed}']
             needs = ()
             if '_from_' in student:
-                options.append(f'model.teacher_ckpt={teacher_ckpt}')
-                needs = (teacher.title, )
+                options += [f'model.teacher_ckpt={teacher_ckpt}',
+                            *cache_options]
+                needs = distill_needs
             plan.append(train_and_test(
                 f'logit_kd {student} seed {seed}',
                 osp.join(LOGIT_KD, student + '.py'),
@@ -333,12 +358,14 @@ CURVES = dict(
         for label, config in zip(('KD', 'DKD', 'DIST'), ZOO_LOGITS[2])])
 
 
-def plan_of(methods, work, seeds, epochs):
+def plan_of(methods, work, seeds, epochs, teacher_cache=True):
     """The steps of ``methods``; a step two methods share (the ReduceNet
-    teacher) appears once."""
+    teacher) appears once. ``teacher_cache`` applies to the logit KD runs."""
     plan, titles = [], set()
     for method in methods:
-        for step in PLANS[method](work, seeds, epochs):
+        options = dict(teacher_cache=teacher_cache) \
+            if method == 'logit_kd' else {}
+        for step in PLANS[method](work, seeds, epochs, **options):
             if step.title not in titles:
                 titles.add(step.title)
                 plan.append(step)
@@ -453,6 +480,34 @@ def report(work, methods, seed):
     print(open(osp.join(work, 'summary.md')).read())
 
 
+def cache_saving(work, seeds, epochs):
+    """What the logit KD teacher cache saved, as a line; None without one.
+
+    The saving is estimated from measured figures: the cached runs skipped
+    ``runs x epochs x training images`` teacher forwards, at the images/s
+    the table's build measured (batches of 256: at least as fast per image
+    as the training batches of 16, so the estimate is low), less the build
+    time.
+    """
+    record = osp.join(work, CACHE_RECORD)
+    if not osp.isfile(record):
+        return None
+    with open(record) as file:
+        meta = json.load(file)
+    runs = len(seeds) * sum('_from_' in s for s in LOGIT_KD_STUDENTS)
+    skipped = runs * (epochs or LOGIT_KD_EPOCHS) * meta['shape'][0]
+    rate = meta.get('teacher_images_per_second')
+    if not rate:
+        return f'teacher cache: {meta["directory"]} (built before this run)'
+    build = meta['build_seconds']
+    saved = skipped / rate - build
+    return (f'teacher cache: built in {clock(build)} ({meta["shape"][0]} '
+            f'images x {meta["shape"][1]} views at {rate:.0f} images/s); '
+            f'its {runs} KD-family runs skipped {skipped:,} teacher forwards'
+            f', about {clock(skipped / rate)}: saved about {clock(saved)} '
+            'net (estimated from the build\'s rate)')
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--methods', nargs='+', choices=list(PLANS),
@@ -463,13 +518,17 @@ def main(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/digits_experiments')
     parser.add_argument('--epochs', type=int,
                         help='shorten every training (smoke run)')
+    parser.add_argument('--no-teacher-cache', action='store_true',
+                        help='run the logit KD teacher in every step '
+                        'instead of reading its logits from a table')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands only')
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error('--jobs must be at least 1')
     work = osp.abspath(args.work_dir)
-    plan = plan_of(args.methods, work, args.seeds, args.epochs)
+    plan = plan_of(args.methods, work, args.seeds, args.epochs,
+                   teacher_cache=not args.no_teacher_cache)
     if args.dry_run:
         dry_run(plan)
         return
@@ -478,6 +537,9 @@ def main(argv=None):
                    str(max(1, (os.cpu_count() or 1) // args.jobs)))
     PlanRunner(plan, work, args.jobs, env).run()
     report(work, args.methods, args.seeds[0])
+    saving = cache_saving(work, args.seeds, args.epochs)
+    if saving and not args.no_teacher_cache:
+        print(saving)
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ from reducekd.registry import DATASETS, MODELS
 
 from .config import CACHE_ROOT, check_cacheable
 from .source import cache_source, source_key
-from .table import FP16_MAX, TableWriter, table_dir
+from .table import FP16_MAX, TableWriter, is_table, read_meta, table_dir
 from .views import build_transforms, every_view
 
 #: Samples per chunk: the unit of progress and of resuming.
@@ -107,11 +107,15 @@ def build_table(cfg, dtype='fp32', root=CACHE_ROOT, batch_size=256,
         progress (bool): Show a progress bar with ETA (rank 0).
 
     Returns:
-        str: The finished table's folder.
+        str: The finished table's folder (an existing table of the same
+        source is kept as it is).
     """
     rank, world_size = get_dist_info()
     builder = TableBuilder(cfg, batch_size)
     directory = table_dir(root, builder.key, dtype)
+    if is_table(directory) and read_meta(directory)['source'] == \
+            builder.source:
+        return directory
     shape = builder.table_shape()
     writer = TableWriter(directory, builder.source, shape, dtype, chunk_size,
                          create=rank == 0)

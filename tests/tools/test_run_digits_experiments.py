@@ -17,8 +17,8 @@ def test_dry_run_lists_every_run_after_the_runs_it_needs(tmp_path):
     # ReduceNet: a teacher + a pipeline per seed; Factor Transfer: stage 1
     # + a student per seed (on the ReduceNet teacher of seed 0, listed once);
     # structure learning: teacher, search, 4 students per seed; logit KD:
-    # the teacher + 4 students per seed
-    assert len(steps) == 4 + 3 + 10 + 9 == 26
+    # the teacher, its teacher-output table + 4 students per seed
+    assert len(steps) == 4 + 3 + 10 + 10 == 27
     seen = set()
     for title, needs in titles:
         assert needs is None or needs in seen, (title, needs)
@@ -30,6 +30,38 @@ def test_dry_run_lists_every_run_after_the_runs_it_needs(tmp_path):
     # tested: FT 2, structure learning 1 + 8, logit KD 1 + 8
     assert sum('dist_test.sh' in line for line in lines) == 20
     assert not list(tmp_path.iterdir())  # nothing run
+    # the three logit distillations per seed read the teacher's table
+    cached = [title for title, needs in titles
+              if needs == 'logit_kd teacher cache']
+    assert len(cached) == 3 * 2 and all('_from_nin' in t for t in cached)
+    trains = [line for line in lines if 'dist_train.sh' in line]
+    assert sum('model.teacher_cache=auto' in line for line in trains) == 6
+    assert sum('build_teacher_cache.py' in line for line in lines) == 1
+
+
+def test_no_teacher_cache_runs_the_teacher_in_every_step(tmp_path):
+    result = run(python_tool('run_digits_experiments.py', '--dry-run',
+                             '--methods', 'logit_kd', '--seeds', 0,
+                             '--no-teacher-cache', '--work-dir', tmp_path),
+                 cwd=REPO)
+    assert 'model.teacher_cache' not in result.stdout
+    assert 'build_teacher_cache.py' not in result.stdout
+    assert result.stdout.count('ETA ?') == 1 + 4
+
+
+def test_cache_saving_is_the_skipped_teacher_time_less_the_build(tmp_path):
+    tool = load_tool('run_digits_experiments.py')
+    record = tmp_path / tool.CACHE_RECORD
+    record.parent.mkdir(parents=True)
+    record.write_text(
+        '{"shape": [200, 81, 10], "build_seconds": 60.0, '
+        '"teacher_images_per_second": 300.0, "directory": "t"}')
+    line = tool.cache_saving(str(tmp_path), [0, 1, 2], None)
+    # 9 runs x 60 epochs x 200 images = 108,000 forwards = 360 s at 300/s;
+    # less the 60 s build: 300 s saved
+    assert 'its 9 KD-family runs skipped 108,000 teacher forwards' in line
+    assert 'about 0:06:00: saved about 0:05:00 net' in line
+    assert tool.cache_saving(str(tmp_path / 'none'), [0], None) is None
 
 
 
