@@ -2,7 +2,7 @@
 
     python tools/run_digits_experiments.py
         [--methods reducenet factor_transfer structure_learning logit_kd
-                   mmrazor_zoo]
+                   reducenet_mbv2 structure_learning_mbv2 mmrazor_zoo]
         [--seeds 0 1 2] [--jobs 2] [--work-dir work_dirs/digits_experiments]
         [--epochs N] [--no-teacher-cache] [--dry-run]
 
@@ -25,6 +25,13 @@ low-data regime of the READMEs (20 training images per class):
 - structure learning: the ResNet-20 teacher, one search at ``flops=0.5``,
   then its four written students (learned + KD, learned alone, uniform
   alone, uniform + KD) per seed, 40 epochs each as in its README;
+- ReduceNet on MobileNetV2 (``reducenet_mbv2``): per seed the teacher, the
+  plain MobileNetV2 alone, and the stage-2 student with its LoRA branch,
+  fused by ``tools/model_converters/reparameterize.py`` and tested with the
+  plain config;
+- structure learning on MobileNetV2 (``structure_learning_mbv2``): the
+  plain MobileNetV2 of seed 0 above as the teacher, one search at
+  ``flops=0.5``, then its four written students per seed, 40 epochs;
 - mmrazor's zoo: its KD, DKD and DIST configs (ResNet-34 -> ResNet-18) and
   its two Factor Transfer stages (ResNet-50 -> ResNet-18, CIFAR layout),
   unmodified, with the overlay ``configs/mmrazor_zoo/digits_low_data.py``;
@@ -89,6 +96,13 @@ STRUCTURE_STUDENTS = ('student_kd', 'student_alone', 'uniform_alone',
 STRUCTURE_EPOCHS = 40
 #: Block-wise iterations of a smoke run (``--epochs``).
 SMOKE_BLOCKWISE_ITERS = 4
+
+MBV2 = dict(
+    teacher='configs/reducenet/reduce-mbv2-w050-e1-teacher_1xb64_digits.py',
+    plain='configs/reducenet/mbv2-w050-student_1xb64_digits.py',
+    stage2='configs/reducenet/reducenet-lora_mbv2-w050-student_from_'
+    'reduce-mbv2-w050-e1-teacher_1xb64_digits.py',
+    search=osp.join(STRUCTURE, 'search_mbv2-w050_1xb64_digits.py'))
 
 ZOO = 'mmrazor::distill/mmcls/'
 ZOO_OVERLAY = 'overlay=configs/mmrazor_zoo/digits_low_data.py'
@@ -232,6 +246,31 @@ def factor_transfer_plan(work, seeds, epochs):
     return plan
 
 
+def search_step(method, config, teacher, teacher_ckpt, root, epochs):
+    """One structure search at ``STRUCTURE_BUDGET`` after the ``teacher``
+    step, and its work dir."""
+    search_dir = osp.join(root, 'search_' + STRUCTURE_BUDGET.replace('=', ''))
+    search = Step(
+        f'{method} search {STRUCTURE_BUDGET}',
+        [(tool('structure_search.py', config, '--budget', STRUCTURE_BUDGET,
+               '--work-dir', search_dir, '--teacher-ckpt', teacher_ckpt,
+               *(['--blockwise-iters', SMOKE_BLOCKWISE_ITERS]
+                 if epochs else [])), osp.join(search_dir, 'choice.json'))],
+        (teacher.title, ))
+    return search, search_dir
+
+
+def structure_students(method, search, search_dir, seeds, epochs):
+    """The four students a search writes, per seed."""
+    return [train_and_test(
+        f'{method} {student} seed {seed}',
+        osp.join(search_dir, student + '.py'),
+        osp.join(search_dir, f'seed{seed}', student),
+        epochs or STRUCTURE_EPOCHS, [f'randomness.seed={seed}'],
+        (search.title, ), schedule_epochs=True)
+        for seed in seeds for student in STRUCTURE_STUDENTS]
+
+
 def structure_learning_plan(work, seeds, epochs):
     """The teacher, one search, its four students per seed."""
     root = osp.join(work, 'structure_learning')
@@ -241,27 +280,68 @@ def structure_learning_plan(work, seeds, epochs):
         'structure_learning teacher',
         osp.join(STRUCTURE, 'resnet20_1xb64_digits.py'), teacher_dir,
         teacher_epochs, [], schedule_epochs=True)
-    search_dir = osp.join(root, 'search_' + STRUCTURE_BUDGET.replace('=', ''))
-    search = Step(
-        f'structure_learning search {STRUCTURE_BUDGET}',
-        [(tool('structure_search.py',
-               osp.join(STRUCTURE, 'search_resnet20_1xb64_digits.py'),
-               '--budget', STRUCTURE_BUDGET, '--work-dir', search_dir,
-               '--teacher-ckpt',
-               osp.join(teacher_dir, f'epoch_{teacher_epochs}.pth'),
-               *(['--blockwise-iters', SMOKE_BLOCKWISE_ITERS]
-                 if epochs else [])), osp.join(search_dir, 'choice.json'))],
-        (teacher.title, ))
-    plan = [teacher, search]
+    search, search_dir = search_step(
+        'structure_learning',
+        osp.join(STRUCTURE, 'search_resnet20_1xb64_digits.py'), teacher,
+        osp.join(teacher_dir, f'epoch_{teacher_epochs}.pth'), root, epochs)
+    return [teacher, search] + structure_students(
+        'structure_learning', search, search_dir, seeds, epochs)
+
+
+def mbv2_plain(work, seed, epochs):
+    """The plain MobileNetV2 of ``seed`` trained alone (ReduceNet's
+    baseline, and structure learning's teacher for the first seed), and its
+    checkpoint."""
+    epochs = epochs or REDUCENET_EPOCHS
+    work_dir = osp.join(work, 'reducenet_mbv2', f'seed{seed}',
+                        'student_alone')
+    step = train_and_test(f'reducenet_mbv2 student alone seed {seed}',
+                          MBV2['plain'], work_dir, epochs,
+                          [f'randomness.seed={seed}'], schedule_epochs=True)
+    return step, osp.join(work_dir, f'epoch_{epochs}.pth')
+
+
+def reducenet_mbv2_plan(work, seeds, epochs):
+    """Per seed: the teacher, the plain MobileNetV2 alone, the stage-2
+    student (inherit + KD + LoRA), fused and tested with the plain config."""
+    epochs = epochs or REDUCENET_EPOCHS
+    plan = []
     for seed in seeds:
-        for student in STRUCTURE_STUDENTS:
-            plan.append(train_and_test(
-                f'structure_learning {student} seed {seed}',
-                osp.join(search_dir, student + '.py'),
-                osp.join(search_dir, f'seed{seed}', student),
-                epochs or STRUCTURE_EPOCHS, [f'randomness.seed={seed}'],
-                (search.title, ), schedule_epochs=True))
+        seed_dir = osp.join(work, 'reducenet_mbv2', f'seed{seed}')
+        teacher = train_and_test(
+            f'reducenet_mbv2 teacher seed {seed}', MBV2['teacher'],
+            osp.join(seed_dir, 'teacher'), epochs,
+            [f'randomness.seed={seed}'], schedule_epochs=True)
+        stage2_dir = osp.join(seed_dir, 'reducenet')
+        last = osp.join(stage2_dir, f'epoch_{epochs}.pth')
+        fused = osp.join(stage2_dir, 'fused.pth')
+        options = [f'randomness.seed={seed}', f'train_cfg.max_epochs={epochs}',
+                   f'param_scheduler.T_max={epochs}']
+        stage2 = Step(f'reducenet_mbv2 student seed {seed}', [
+            (tool('dist_train.sh', 'local', 'digits', MBV2['stage2'],
+                  stage2_dir, '--cfg-options', *options,
+                  'model.teacher_ckpt=' + osp.join(
+                      seed_dir, 'teacher', f'epoch_{epochs}.pth')), last),
+            (tool('model_converters/reparameterize.py', MBV2['stage2'], last,
+                  fused), fused),
+            (tool('dist_test.sh', 'local', 'digits', MBV2['plain'], fused,
+                  '--eval', 'accuracy', '--metrics-json',
+                  osp.join(stage2_dir, 'metrics.json'), '--work-dir',
+                  osp.join(stage2_dir, 'test')),
+             osp.join(stage2_dir, 'metrics.json'))], (teacher.title, ))
+        plan += [teacher, mbv2_plain(work, seed, epochs)[0], stage2]
     return plan
+
+
+def structure_learning_mbv2_plan(work, seeds, epochs):
+    """The plain MobileNetV2 of the first seed as teacher, one search, its
+    four students per seed."""
+    teacher, teacher_ckpt = mbv2_plain(work, seeds[0], epochs)
+    search, search_dir = search_step(
+        'structure_learning_mbv2', MBV2['search'], teacher, teacher_ckpt,
+        osp.join(work, 'structure_learning_mbv2'), epochs)
+    return [teacher, search] + structure_students(
+        'structure_learning_mbv2', search, search_dir, seeds, epochs)
 
 
 def zoo_plan(work, seeds, epochs):
@@ -320,11 +400,24 @@ def zoo_plan(work, seeds, epochs):
 #: The longest chains of runs first, so that the last runs are short ones.
 PLANS = dict(reducenet=reducenet_plan, factor_transfer=factor_transfer_plan,
              structure_learning=structure_learning_plan,
+             reducenet_mbv2=reducenet_mbv2_plan,
+             structure_learning_mbv2=structure_learning_mbv2_plan,
              logit_kd=logit_kd_plan, mmrazor_zoo=zoo_plan)
 #: What runs without ``--methods``: reducekd's own methods (the zoo's runs,
 #: ``make zoo-experiments``, take as long again).
 DEFAULT_METHODS = ('reducenet', 'factor_transfer', 'structure_learning',
-                   'logit_kd')
+                   'reducenet_mbv2', 'structure_learning_mbv2', 'logit_kd')
+
+
+def structure_curves(teacher, root):
+    """The teacher and the four students of a structure search's figure."""
+    search = f'{root}/search_' + STRUCTURE_BUDGET.replace('=', '')
+    return [teacher] + [
+        (label, f'{search}/seed{{seed}}/{student}')
+        for label, student in (('learned + KD', 'student_kd'),
+                               ('learned alone', 'student_alone'),
+                               ('uniform alone', 'uniform_alone'),
+                               ('uniform + KD', 'uniform_kd'))]
 
 
 #: The runs of each method's figure: (label, path under WORK with {seed}).
@@ -337,14 +430,17 @@ CURVES = dict(
         ('teacher', 'reducenet/seed{seed}/teacher'),
         ('student alone', 'reducenet/seed{seed}/student_alone'),
         ('Factor Transfer student', 'factor_transfer/student_seed{seed}')],
-    structure_learning=[
-        ('teacher ResNet-20', 'structure_learning/resnet20_1xb64_digits')] + [
-        (label, 'structure_learning/search_' + STRUCTURE_BUDGET.replace(
-            '=', '') + '/seed{seed}/' + student)
-        for label, student in (('learned + KD', 'student_kd'),
-                               ('learned alone', 'student_alone'),
-                               ('uniform alone', 'uniform_alone'),
-                               ('uniform + KD', 'uniform_kd'))],
+    structure_learning=structure_curves(
+        ('teacher ResNet-20', 'structure_learning/resnet20_1xb64_digits'),
+        'structure_learning'),
+    reducenet_mbv2=[
+        ('teacher (stage 1)', 'reducenet_mbv2/seed{seed}/teacher'),
+        ('MobileNetV2 alone', 'reducenet_mbv2/seed{seed}/student_alone'),
+        ('ReduceNet student (inherit + KD + LoRA)',
+         'reducenet_mbv2/seed{seed}/reducenet')],
+    structure_learning_mbv2=structure_curves(
+        ('teacher MobileNetV2', 'reducenet_mbv2/seed0/student_alone'),
+        'structure_learning_mbv2'),
     logit_kd=[('teacher NiN-BN', 'logit_kd/' + LOGIT_KD_TEACHER[0])] + [
         (label, f'logit_kd/{student}_seed{{seed}}')
         for label, student in zip(

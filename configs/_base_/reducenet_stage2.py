@@ -1,18 +1,6 @@
-# ReduceNet stage 2: the student inherits the stage-1 teacher's weights and
-# is distilled from it with KD on the logits:
-#   (1 - alpha) * CE + alpha * T^2 * KL(softmax(t / T) || softmax(s / T))
-# alpha 0.7 and T 5 as in the reference. The reference's nn.KLDivLoss()
-# averages over classes too (reduction 'mean' = 'batchmean' / num_classes);
-# the configs say which they use.
-_base_ = ['./models/reducenet_cifar.py']
-alpha = 0.7
+# ReduceNet stage 2 (reducenet_kd.py) on ReduceNet's CIFAR ResNet: the
+# reduce20 w1 student inherits the reduce20 w1 e1 teacher's weights.
+_base_ = ['./reducenet_kd.py', './models/reducenet_cifar.py']
 model = dict(
-    type='ReduceNetDistill',
     architecture={{_base_.reduce_student}},
-    teacher={{_base_.reduce_teacher}},
-    student_loss_weight=1 - alpha,
-    distiller=dict(
-        type='LogitDistiller',
-        losses=dict(
-            loss_kd=dict(type='KDLoss', tau=5, loss_weight=alpha,
-                         reduction='batchmean'))))
+    teacher={{_base_.reduce_teacher}})

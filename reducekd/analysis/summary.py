@@ -85,8 +85,8 @@ def model_name(model_cfg):
     name = str(backbone.get('type', inner.get('type')))
     if backbone.get('depth') is not None:
         name += f'-{backbone["depth"]}'
-    for key, short in (('width', 'w'), ('base_channels', 'c'),
-                       ('expansion', 'e')):
+    for key, short in (('width', 'w'), ('widen_factor', 'w'),
+                       ('base_channels', 'c'), ('expansion', 'e')):
         if backbone.get(key) is not None:
             name += f' {short}{backbone[key]}'
     return name

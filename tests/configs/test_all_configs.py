@@ -40,6 +40,19 @@ def test_get_flops_shows_reference_parameter_counts(width, teacher, student):
     assert f'| student  | {student:>11,d}' in output
 
 
+@pytest.mark.parametrize('name,teacher,student', [
+    ('reducenet_mbv2-w1-student_from_reduce-mbv2-w1-e1-teacher_1xb128_'
+     'cifar10', 3_433_610, 2_236_682),
+    ('reducenet_mbv2-w050-student_from_reduce-mbv2-w050-e1-teacher_1xb64_'
+     'digits', 837_610, 535_370)])
+def test_get_flops_shows_mobilenet_v2_teacher_and_student(name, teacher,
+                                                          student):
+    config = osp.join(REPO, 'configs', 'reducenet', name + '.py')
+    output = run(python_tool('analysis/get_flops.py', config), cwd=REPO).stdout
+    assert f'| teacher  | {teacher:>11,d}' in output
+    assert f'| student  | {student:>11,d}' in output
+
+
 DISTILL_CONFIGS = [
     path for path in CONFIGS
     if Config.fromfile(path).model.get('type') in ('StrictTeacherDistill',

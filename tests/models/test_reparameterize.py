@@ -8,7 +8,7 @@ from torch import nn
 import reducekd  # noqa: F401  (repairs the stack first)
 from reducekd.models.backbones import ReduceResNet
 from reducekd.models.connectors import LambdaReLU, LowRankConvBranch
-from reducekd.models.utils import (fuse_conv_bn, pad_1x1_to_3x3,
+from reducekd.models.utils import (fuse_conv_bn, pad_1x1_kernel,
                                    reparameterize_model)
 from reducekd.registry import MODELS
 
@@ -87,7 +87,7 @@ def test_padded_1x1_kernel_is_the_same_conv_as_3x3(stride):
     x = torch.randn(2, 4, 9, 9, dtype=torch.float64)
     expected = nn.functional.conv2d(x, weight, stride=stride)
     padded = nn.functional.conv2d(
-        x, pad_1x1_to_3x3(weight), stride=stride, padding=1)
+        x, pad_1x1_kernel(weight), stride=stride, padding=1)
     assert torch.allclose(padded, expected, rtol=1e-5)
 
 

@@ -17,8 +17,11 @@ def test_dry_run_lists_every_run_after_the_runs_it_needs(tmp_path):
     # ReduceNet: a teacher + a pipeline per seed; Factor Transfer: stage 1
     # + a student per seed (on the ReduceNet teacher of seed 0, listed once);
     # structure learning: teacher, search, 4 students per seed; logit KD:
-    # the teacher, its teacher-output table + 4 students per seed
-    assert len(steps) == 4 + 3 + 10 + 10 == 27
+    # the teacher, its teacher-output table + 4 students per seed;
+    # ReduceNet on MobileNetV2: teacher, MobileNetV2 alone and the ReduceNet
+    # student per seed; structure learning on MobileNetV2: a search on the
+    # MobileNetV2 alone of seed 0 (listed once), 4 students per seed
+    assert len(steps) == 4 + 3 + 10 + 10 + 6 + 9 == 42
     seen = set()
     for title, needs in titles:
         assert needs is None or needs in seen, (title, needs)
@@ -26,9 +29,13 @@ def test_dry_run_lists_every_run_after_the_runs_it_needs(tmp_path):
     assert dict(titles)['factor_transfer paraphraser (stage 1)'] == \
         'reducenet teacher seed 0'
     assert sum('reducenet_pipeline.py --seed' in line for line in lines) == 2
-    assert sum('structure_search.py' in line for line in lines) == 1
-    # tested: FT 2, structure learning 1 + 8, logit KD 1 + 8
-    assert sum('dist_test.sh' in line for line in lines) == 20
+    assert sum('structure_search.py' in line for line in lines) == 2
+    assert dict(titles)['structure_learning_mbv2 search flops=0.5'] == \
+        'reducenet_mbv2 student alone seed 0'
+    # tested: FT 2, structure learning 1 + 8, logit KD 1 + 8, ReduceNet on
+    # MobileNetV2 3 per seed (its student fused), structure learning on
+    # MobileNetV2 8
+    assert sum('dist_test.sh' in line for line in lines) == 20 + 6 + 8
     assert not list(tmp_path.iterdir())  # nothing run
     # the three logit distillations per seed read the teacher's table
     cached = [title for title, needs in titles

@@ -7,14 +7,16 @@ is the same network without those branches: in stage 2 it starts from every
 weight it shares with the teacher and is distilled from the frozen teacher.
 """
 from reducekd.checkpoint import CheckpointError, describe_mismatch
+from reducekd.models.backbones import reduce_block
 from reducekd.registry import MODELS
 
 from .strict_teacher_distill import StrictTeacherDistill
 
-#: Teacher parameters the student does not have: the bottleneck branches.
-TEACHER_ONLY = '.bottleneck.'
+#: Teacher parameters the student does not have: the bottleneck branches
+#: of every ReduceBranchedBlock (ResNet and inverted-residual blocks alike).
+TEACHER_ONLY = f'.{reduce_block.TEACHER_ONLY}.'
 #: Student parameters the teacher does not have: the linear (LoRA) branches.
-STUDENT_ONLY = '.lora.'
+STUDENT_ONLY = f'.{reduce_block.STUDENT_ONLY}.'
 
 
 def inherited_state_dict(teacher_state, student_state):
@@ -44,7 +46,8 @@ def inherited_state_dict(teacher_state, student_state):
             'the student cannot inherit the teacher\'s weights (ignoring '
             f'the teacher\'s {TEACHER_ONLY.strip(".")} and the student\'s '
             f'{STUDENT_ONLY.strip(".")} branches):\n{problems}\nBuild the '
-            'student with the teacher\'s depth and width, without '
+            'student with the teacher\'s depth and width (and, for a '
+            'MobileNetV2, its widen_factor and kernel sizes), without '
             'with_bottleneck.')
     return shared_teacher
 

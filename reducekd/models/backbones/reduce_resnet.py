@@ -13,50 +13,34 @@ student's ``state_dict`` keys are the teacher's minus ``*.bottleneck.*``.
 """
 from collections import OrderedDict
 
-import torch
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import nn
 
 from reducekd.registry import MODELS
 
-
-def _conv3x3(in_channels, out_channels, stride=1):
-    return nn.Conv2d(
-        in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
+from .reduce_block import (ReduceBranchedBlock, conv_no_bias,
+                           normalize_out_indices)
 
 
-def _conv1x1(in_channels, out_channels, stride=1):
-    return nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False)
-
-
-def _build_branch(cfg, in_channels, out_channels, stride):
-    """Build a branch beside a conv3x3 from its config in reducekd's scope.
-
-    ``_scope_`` makes the type lookup start in reducekd's registry also when
-    the backbone is built under another default scope (e.g. as
-    ``reducekd.ReduceResNet`` in an ``mmpretrain``-scoped classifier).
-    """
-    cfg = dict(cfg, in_channels=in_channels, out_channels=out_channels,
-               stride=stride)
-    cfg.setdefault('_scope_', MODELS.scope)
-    return MODELS.build(cfg)
-
-
-class ReduceBlock(nn.Module):
+class ReduceBlock(ReduceBranchedBlock):
     """ReduceNet's residual block.
 
-    ``relu(merge(bottleneck(x) + main(x) [+ lora(x)]) + shortcut(x))`` where
+    ``relu(merge(main(x) [+ bottleneck(x)] [+ lora(x)]) + shortcut(x))``
+    where
 
     * ``main``: conv3x3(in, planes, stride);
     * ``bottleneck`` (teacher only): conv3x3(in, e*planes, stride)-BN-ReLU-
       conv1x1(e*planes, planes)-BN;
     * ``lora`` (optional): a linear branch, see
       :mod:`reducekd.models.connectors.lora_branch`;
-    * ``merge``: BN-ReLU-conv3x3(planes, planes)-BN;
+    * ``merge``: BN-ReLU-conv3x3(planes, planes)-BN; its first BatchNorm
+      reads the sum of the branches (:attr:`sum_norm`);
     * ``shortcut``: conv1x1(in, planes, stride)-BN when the shape changes,
       else the identity.
 
-    No convolution has a bias.
+    No convolution has a bias. The branches and their fusion
+    (``reparameterize()``) come from
+    :class:`~reducekd.models.backbones.reduce_block.ReduceBranchedBlock`.
 
     Args:
         in_channels (int): Input channels.
@@ -65,8 +49,8 @@ class ReduceBlock(nn.Module):
         expansion (int): Width of the bottleneck relative to ``planes``.
         with_bottleneck (bool): Build the bottleneck branch (the teacher).
         lora (dict, optional): Config of a linear branch beside ``main``,
-            built from ``MODELS`` with ``in_channels``, ``out_channels`` and
-            ``stride`` filled in. Defaults to None.
+            built from ``MODELS`` with ``in_channels``, ``out_channels``,
+            ``kernel_size`` and ``stride`` filled in. Defaults to None.
     """
 
     def __init__(self,
@@ -77,67 +61,29 @@ class ReduceBlock(nn.Module):
                  with_bottleneck: bool,
                  lora: dict = None):
         super().__init__()
-        self.main = _conv3x3(in_channels, planes, stride)
-        self.bottleneck = nn.Sequential(OrderedDict(
-            conv1=_conv3x3(in_channels, expansion * planes, stride),
-            bn1=nn.BatchNorm2d(expansion * planes),
-            relu=nn.ReLU(inplace=True),
-            conv2=_conv1x1(expansion * planes, planes),
-            bn2=nn.BatchNorm2d(planes),
-        )) if with_bottleneck else None
-        self.lora = _build_branch(lora, in_channels, planes,
-                                  stride) if lora is not None else None
+        self.build_branches(in_channels, planes, 3, stride, expansion,
+                            with_bottleneck, lora)
         self.merge = nn.Sequential(OrderedDict(
             bn1=nn.BatchNorm2d(planes),
             relu=nn.ReLU(inplace=True),
-            conv=_conv3x3(planes, planes),
+            conv=conv_no_bias(planes, planes, 3),
             bn2=nn.BatchNorm2d(planes),
         ))
         if stride != 1 or in_channels != planes:
             self.shortcut = nn.Sequential(OrderedDict(
-                conv=_conv1x1(in_channels, planes, stride),
+                conv=conv_no_bias(in_channels, planes, 1, stride),
                 bn=nn.BatchNorm2d(planes),
             ))
         else:
             self.shortcut = nn.Identity()
         self.relu = nn.ReLU(inplace=True)
 
+    @property
+    def sum_norm(self):
+        return self.merge.bn1
+
     def forward(self, x):
-        out = self.main(x)
-        if self.bottleneck is not None:
-            out = out + self.bottleneck(x)
-        if self.lora is not None:
-            out = out + self.lora(x)
-        return self.relu(self.merge(out) + self.shortcut(x))
-
-    @torch.no_grad()
-    def reparameterize(self):
-        """Merge the LoRA branch into ``main``, leaving the plain block.
-
-        ``main`` receives the branch's equivalent 3x3 kernel. ``main`` has no
-        bias, so the branch's bias ``b`` (non-zero for a branch with a
-        BatchNorm) is absorbed by ``merge.bn1``, the BatchNorm that reads the
-        sum: ``BN(y + b)`` with running mean ``m`` equals ``BN(y)`` with
-        running mean ``m - b`` in eval mode. Fine-tuning the fused block
-        also behaves as if ``main`` had the bias ``b``: in train mode the
-        batch statistics cancel a constant offset, and the running mean
-        keeps differing by exactly ``b`` from the one ``BN(y + b)`` would
-        track.
-
-        Afterwards the block has exactly the parameters and ``state_dict``
-        keys of a block built without ``lora``; calling it again does
-        nothing.
-
-        Raises:
-            RuntimeError: If the branch is not linear yet (a LambdaReLU
-                with ``λ < 1``).
-        """
-        if self.lora is None:
-            return
-        kernel, bias = self.lora.equivalent_kernel_bias()
-        self.main.weight.add_(kernel)
-        self.merge.bn1.running_mean.sub_(bias)
-        self.lora = None
+        return self.relu(self.merge(self.branch_sum(x)) + self.shortcut(x))
 
 
 @MODELS.register_module()
@@ -186,12 +132,13 @@ class ReduceResNet(BaseBackbone):
             raise ValueError(
                 f'depth must be 6n + 2 with n >= 1 (20, 32, 56, ...), got '
                 f'{depth}')
-        self.out_indices = self._normalize_out_indices(out_indices)
+        self.out_indices = normalize_out_indices(out_indices,
+                                                 self.num_stages)
         blocks_per_stage = (depth - 2) // 6
 
         stem_channels = 16 * width
         self.stem = nn.Sequential(OrderedDict(
-            conv=_conv3x3(3, stem_channels),
+            conv=conv_no_bias(3, stem_channels, 3),
             bn=nn.BatchNorm2d(stem_channels),
             relu=nn.ReLU(inplace=True),
         ))
@@ -205,16 +152,6 @@ class ReduceResNet(BaseBackbone):
                                 expansion, with_bottleneck, lora))
                 in_channels = planes
             self.add_module(f'layer{i + 1}', nn.Sequential(*blocks))
-
-    def _normalize_out_indices(self, out_indices):
-        normalized = []
-        for index in out_indices:
-            if not -self.num_stages <= index < self.num_stages:
-                raise ValueError(
-                    f'out_indices must lie in [-{self.num_stages}, '
-                    f'{self.num_stages - 1}], got {tuple(out_indices)}')
-            normalized.append(index % self.num_stages)
-        return tuple(normalized)
 
     def forward(self, x):
         x = self.stem(x)

@@ -1,23 +1,25 @@
-"""Linear ("LoRA") branches trained beside ReduceNet's main conv3x3.
+"""Linear ("LoRA") branches trained beside ReduceNet's main convolution.
 
 ReduceNet (https://github.com/ohmydroid/reducenet) adds, in its second
-training stage, a linear branch beside the student's main conv3x3 of every
-block; after training the branch is merged into that conv, so the deployed
+training stage, a linear branch beside the student's main convolution of
+every block (the conv3x3 of a ResNet block, the projection conv1x1 of an
+inverted residual); after training the branch is merged into that conv, so the deployed
 student has exactly the plain student's structure. A :class:`LambdaReLU`
 (VanillaNet, https://arxiv.org/abs/2305.12972) may sit inside the branch: it
 starts as a ReLU and is annealed into the identity by
 :class:`reducekd.engine.hooks.LambdaReLUAnnealHook`, so the branch is
 non-linear while the student learns and linear when it is merged.
 
-Every branch takes ``(in_channels, out_channels, stride)`` like the conv3x3
-it accompanies (padding 1), and gives the 3x3 kernel and bias equivalent to
-it with ``equivalent_kernel_bias()``.
+Every branch takes ``(in_channels, out_channels, kernel_size, stride)`` like
+the convolution it accompanies ("same" padding, ``kernel_size // 2``), and
+gives the kernel of that size and the bias equivalent to it with
+``equivalent_kernel_bias()``.
 """
 import torch
 from torch import nn
 
 from reducekd.models.utils.reparameterize import (fuse_conv_bn,
-                                                  pad_1x1_to_3x3)
+                                                  pad_1x1_kernel)
 from reducekd.registry import MODELS
 
 
@@ -57,7 +59,7 @@ class LambdaReLU(nn.Module):
 
 @MODELS.register_module()
 class LowRankConvBranch(nn.Module):
-    """Low-rank branch: conv3x3(in, r) -> [LambdaReLU] -> conv1x1(r, out).
+    """Low-rank branch: conv k x k(in, r) -> [LambdaReLU] -> conv1x1(r, out).
 
     Neither conv has a bias or a BatchNorm, as in ReduceNet's LoRA branch.
     With ``lambda_relu=True`` the branch can only be merged once ``λ == 1``.
@@ -65,12 +67,14 @@ class LowRankConvBranch(nn.Module):
     inherited its teacher's weights starts as exactly that network.
 
     Args:
-        in_channels (int): Input channels of the accompanied conv3x3.
-        out_channels (int): Output channels of the accompanied conv3x3.
-        stride (int): Stride of the accompanied conv3x3.
+        in_channels (int): Input channels of the accompanied conv.
+        out_channels (int): Output channels of the accompanied conv.
+        stride (int): Stride of the accompanied conv.
         rank (int): Channels between the two convolutions.
         lambda_relu (bool): Put a :class:`LambdaReLU` between them.
             Defaults to False.
+        kernel_size (int): Kernel size of the accompanied conv (odd).
+            Defaults to 3.
     """
 
     def __init__(self,
@@ -78,12 +82,14 @@ class LowRankConvBranch(nn.Module):
                  out_channels: int,
                  stride: int,
                  rank: int,
-                 lambda_relu: bool = False):
+                 lambda_relu: bool = False,
+                 kernel_size: int = 3):
         super().__init__()
         if rank < 1:
             raise ValueError(f'rank must be a positive integer, got {rank}')
         self.down = nn.Conv2d(
-            in_channels, rank, 3, stride=stride, padding=1, bias=False)
+            in_channels, rank, kernel_size, stride=stride,
+            padding=kernel_size // 2, bias=False)
         self.act = LambdaReLU() if lambda_relu else nn.Identity()
         self.up = nn.Conv2d(rank, out_channels, 1, bias=False)
         nn.init.zeros_(self.up.weight)
@@ -92,7 +98,7 @@ class LowRankConvBranch(nn.Module):
         return self.up(self.act(self.down(x)))
 
     def equivalent_kernel_bias(self):
-        """The 3x3 kernel (and a zero bias) equal to this branch.
+        """The k x k kernel (and a zero bias) equal to this branch.
 
         Raises:
             RuntimeError: If the branch's LambdaReLU has ``λ < 1``.
@@ -113,13 +119,17 @@ class Conv1x1BNBranch(nn.Module):
     network.
 
     Args:
-        in_channels (int): Input channels of the accompanied conv3x3.
-        out_channels (int): Output channels of the accompanied conv3x3.
-        stride (int): Stride of the accompanied conv3x3.
+        in_channels (int): Input channels of the accompanied conv.
+        out_channels (int): Output channels of the accompanied conv.
+        stride (int): Stride of the accompanied conv.
+        kernel_size (int): Kernel size of the accompanied conv (odd): the
+            1x1 kernel is padded to it when fused. Defaults to 3.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int):
+    def __init__(self, in_channels: int, out_channels: int, stride: int,
+                 kernel_size: int = 3):
         super().__init__()
+        self.kernel_size = kernel_size
         self.conv = nn.Conv2d(
             in_channels, out_channels, 1, stride=stride, bias=False)
         self.bn = nn.BatchNorm2d(out_channels)
@@ -129,6 +139,6 @@ class Conv1x1BNBranch(nn.Module):
         return self.bn(self.conv(x))
 
     def equivalent_kernel_bias(self):
-        """The 3x3 kernel and bias equal to this branch in eval mode."""
+        """The k x k kernel and bias equal to this branch in eval mode."""
         kernel, bias = fuse_conv_bn(self.conv, self.bn)
-        return pad_1x1_to_3x3(kernel), bias
+        return pad_1x1_kernel(kernel, self.kernel_size), bias

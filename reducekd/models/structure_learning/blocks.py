@@ -6,13 +6,14 @@ Blocks are named by module path (``'backbone.layer2.0'``). A config may list
 them (``blocks=[...]``); otherwise :func:`default_block_paths` takes every
 residual block of mmpretrain's ``ResNet`` family (``ResNet``,
 ``ResNet_CIFAR``, reducekd's ``CifarResNet``), every inverted residual of
-``MobileNetV2``, and every block of ``ReduceResNet``.
+mmpretrain's ``MobileNetV2`` and of reducekd's ``ReduceMobileNetV2``, and
+every block of ``ReduceResNet``.
 """
 import torch
 from mmpretrain.models.backbones import MobileNetV2, ResNet
 
 from reducekd.errors import ConfigError
-from reducekd.models.backbones import ReduceResNet
+from reducekd.models.backbones import ReduceMobileNetV2, ReduceResNet
 
 
 def _stage_blocks(backbone, stage_names):
@@ -20,11 +21,15 @@ def _stage_blocks(backbone, stage_names):
             for index in range(len(getattr(backbone, name)))]
 
 
+def _mobilenet_stages(backbone):
+    return [name for name in backbone.layers if name.startswith('layer')]
+
+
 #: Backbone class -> the names of its stages (each a sequence of blocks).
 DEFAULT_STAGES = {
     ResNet: lambda backbone: backbone.res_layers,
-    MobileNetV2: lambda backbone: [name for name in backbone.layers
-                                   if name.startswith('layer')],
+    MobileNetV2: _mobilenet_stages,
+    ReduceMobileNetV2: _mobilenet_stages,
     ReduceResNet: lambda backbone: [
         f'layer{i + 1}' for i in range(backbone.num_stages)],
 }

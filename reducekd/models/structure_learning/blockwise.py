@@ -41,7 +41,8 @@ def train_blockwise(teacher, candidates, batches, iters, loss_cfg,
 
     Args:
         teacher (nn.Module): The frozen teacher (kept in eval mode).
-        candidates (dict): ``{block_path: [nn.Module, ...]}``.
+        candidates (dict): ``{block_path: [nn.Module, ...]}``; a module
+            without parameters (the identity) is only scored, not trained.
         batches (Iterator[Tensor]): Preprocessed training images, endless.
         iters (int): Training iterations (one batch each).
         loss_cfg (dict): Feature loss, e.g.
@@ -55,6 +56,8 @@ def train_blockwise(teacher, candidates, batches, iters, loss_cfg,
     trainees = []
     for path, modules in candidates.items():
         for module in modules:
+            if not any(True for _ in module.parameters()):
+                continue  # nothing to train (the identity)
             optimizer = OPTIMIZERS.build(
                 dict(optimizer_cfg, params=module.parameters()))
             scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
@@ -78,7 +81,7 @@ def train_blockwise(teacher, candidates, batches, iters, loss_cfg,
             if step % report_every == 0 or step == iters:
                 elapsed = time.time() - started
                 log(f'block-wise training: iter {step}/{iters}, mean '
-                    f'feature loss {total / len(trainees):.4f}, elapsed '
+                    f'feature loss {total / max(len(trainees), 1):.4f}, elapsed '
                     f'{_format_seconds(elapsed)}, ETA '
                     f'{_format_seconds(elapsed / step * (iters - step))}')
 

@@ -10,7 +10,9 @@ module once and rejects it, naming the block and the candidate, when its
 output shape differs from the teacher block's.
 
 Add a candidate family by registering a class whose instances are called as
-``builder(block, input_shape) -> nn.Module`` and have a ``name``.
+``builder(block, input_shape) -> nn.Module`` and have a ``name``. A builder
+returns None for a block it does not apply to (the identity where the block
+changes the shape): a search then leaves it out of that block's options.
 """
 from collections import namedtuple
 
@@ -186,7 +188,7 @@ def candidate_name(cfg):
     return SEARCH_CANDIDATES.build(cfg).name
 
 
-def build_candidate(cfg, block, input_shape, path):
+def build_candidate(cfg, block, input_shape, path, skip_inapplicable=False):
     """Build the replacement ``cfg`` describes for the block at ``path``.
 
     Args:
@@ -195,16 +197,27 @@ def build_candidate(cfg, block, input_shape, path):
         block (nn.Module): The teacher block it replaces.
         input_shape (tuple): ``(C, H, W)`` of the block's input.
         path (str): Module path of the block, for messages.
+        skip_inapplicable (bool): Return None for a candidate that does not
+            apply to this block (e.g. the identity where the shape
+            changes) instead of raising. Defaults to False.
 
     Returns:
-        nn.Module: The replacement, checked to keep the block's shapes.
+        nn.Module | None: The replacement, checked to keep the block's
+        shapes.
 
     Raises:
         CandidateShapeError: The replacement fails on the block's input or
-            returns another shape; the message names the block, the
-            candidate and both shapes.
+            returns another shape, or does not apply to the block; the
+            message names the block, the candidate and the shapes.
     """
     module = SEARCH_CANDIDATES.build(cfg)(block, input_shape)
+    if module is None:
+        if skip_inapplicable:
+            return None
+        raise CandidateShapeError(
+            f'search candidate {dict(cfg)} does not apply to block {path!r} '
+            f'(input {tuple(input_shape)}): it cannot keep that block\'s '
+            'shapes.')
     expected = tuple(_run_once(block, input_shape).shape[1:])
     try:
         got = tuple(_run_once(module, input_shape).shape[1:])

@@ -156,20 +156,24 @@ def _loaders(cfg, settings, teacher, seed):
 class _Block:
     """One block of the teacher: its options and their costs and scores.
 
-    Option 0 is the teacher's own block (score 0); option ``i > 0`` is
-    ``candidate_cfgs[i - 1]``.
+    Option 0 is the teacher's own block (score 0); the others are the
+    candidates of ``candidate_cfgs`` that apply to this block, in order (the
+    identity, for one, only where the block keeps its shape).
     """
 
     def __init__(self, path, module, input_shape, candidate_cfgs):
         self.path = path
         self.input_shape = input_shape
-        self.cfgs = [None] + list(candidate_cfgs)
-        self.modules = [module] + [
-            build_candidate(c, module, input_shape, path)
-            for c in candidate_cfgs]
+        self.cfgs, self.modules = [None], [module]
+        for cfg in candidate_cfgs:
+            candidate = build_candidate(cfg, module, input_shape, path,
+                                        skip_inapplicable=True)
+            if candidate is not None:
+                self.cfgs.append(cfg)
+                self.modules.append(candidate)
         self.costs = [module_cost(m, input_shape) for m in self.modules]
         self.names = ['teacher block'] + [
-            candidate_name(c) for c in candidate_cfgs]
+            candidate_name(c) for c in self.cfgs[1:]]
         self.scores = [0.0] * len(self.modules)
 
 
@@ -277,12 +281,11 @@ def _choice_table(blocks, indices, teacher_cost, student_cost, budget,
             f'- uniform baseline: {uniform["name"]} in every block, '
             f'{_cost_text(uniform["cost"])}')
     lines += ['', 'All options (params / MAdds / held-out error):', '',
-              '| block | ' + ' | '.join(blocks[0].names) + ' |',
-              '|---|' + '---|' * len(blocks[0].names)]
+              '| block | options |', '|---|---|']
     for block in blocks:
-        cells = [f'{c["params"]:,} / {c["flops"]:,} / {s:.4f}'
-                 for c, s in zip(block.costs, block.scores)]
-        lines.append(f'| {block.path} | ' + ' | '.join(cells) + ' |')
+        cells = [f'{n}: {c["params"]:,} / {c["flops"]:,} / {s:.4f}'
+                 for n, c, s in zip(block.names, block.costs, block.scores)]
+        lines.append(f'| {block.path} | ' + '<br>'.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
 

@@ -1,3 +1,3 @@
 """reducekd utils."""
 from .reparameterize import (fold_batchnorms, fuse_conv_bn,  # noqa: F401
-                             pad_1x1_to_3x3, reparameterize_model)
+                             pad_1x1_kernel, reparameterize_model)

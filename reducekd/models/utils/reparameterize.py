@@ -40,19 +40,22 @@ def fuse_conv_bn(conv, bn):
     return kernel, bias
 
 
-def pad_1x1_to_3x3(kernel):
-    """Zero-pad a 1x1 kernel to the 3x3 kernel of the same convolution.
+def pad_1x1_kernel(kernel, kernel_size=3):
+    """Zero-pad a 1x1 kernel to the ``kernel_size`` kernel of the same conv.
 
-    A conv1x1 with padding 0 and a conv3x3 with padding 1 sample the same
-    input positions at any stride, so the 1x1 weight becomes the centre tap.
+    A conv1x1 with padding 0 and a k x k conv with padding ``k // 2`` (k
+    odd) sample the same input positions at any stride, so the 1x1 weight
+    becomes the centre tap.
 
     Args:
         kernel (Tensor): Kernel of shape ``(out, in, 1, 1)``.
+        kernel_size (int): The odd kernel size to pad to. Defaults to 3.
 
     Returns:
-        Tensor: Kernel of shape ``(out, in, 3, 3)``.
+        Tensor: Kernel of shape ``(out, in, kernel_size, kernel_size)``.
     """
-    return F.pad(kernel, [1, 1, 1, 1])
+    pad = kernel_size // 2
+    return F.pad(kernel, [pad, pad, pad, pad])
 
 
 @torch.no_grad()
