@@ -10,7 +10,7 @@ install: $(STAMP)
 
 $(STAMP): setup.py requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -c requirements/constraints.txt -e ".[lite,tests]"
+	$(VENV)/bin/pip install -q -c requirements/constraints.txt -e ".[lite,tests,deploy]"
 	touch $(STAMP)
 
 # ReduceNet end to end on the embedded digits: stage 1, stage 2, fuse, test.

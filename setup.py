@@ -1,10 +1,15 @@
 """reducekd: knowledge distillation for CNNs on the OpenMMLab 2.x stack.
 
 Install (CPU, tested versions):
-    pip install -c requirements/constraints.txt -e ".[lite,tests]"
+    pip install -c requirements/constraints.txt -e ".[lite,tests,deploy]"
 On a GPU cluster with a full mmcv build, leave out the ``lite`` extra.
 """
 from setuptools import find_packages, setup
+
+#: ONNX export (torch's dynamo exporter writes through onnxscript) and its
+#: check by onnxruntime. mmdeploy is not among them: its last release pins
+#: protobuf<=3.20.2, which current onnx (protobuf>=6) cannot use.
+DEPLOY = ['onnx>=1.16', 'onnxscript>=0.2', 'onnxruntime>=1.17']
 
 setup(
     name='reducekd',
@@ -32,8 +37,12 @@ setup(
         'lite': ['mmcv-lite>=2.0.0,<=2.1.0'],
         # tensorboard: the tests check configs/_base_/tensorboard.py
         # timm: the teacher of mmrazor's DeiT zoo config (TIMMBackbone)
-        'tests': ['pytest', 'pytest-timeout', 'tensorboard', 'timm'],
+        # the deploy packages: the tests export every model family to ONNX
+        'tests': ['pytest', 'pytest-timeout', 'tensorboard', 'timm',
+                  *DEPLOY],
         'zoo': ['timm'],
+        # tools/deployment/pytorch2onnx.py, tools/benchmark/onnx_latency.py
+        'deploy': DEPLOY,
         # configs/_base_/tensorboard.py: mmengine's TensorboardVisBackend
         'tensorboard': ['tensorboard'],
     },

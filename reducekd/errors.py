@@ -39,3 +39,9 @@ class NonFiniteError(InputError, FloatingPointError):
 
 class DeviceError(InputError, RuntimeError):
     """What was asked needs hardware this machine does not have."""
+
+
+class ConversionError(InputError, RuntimeError):
+    """A model cannot be fused or exported as asked (a branch that is not
+    linear yet, an opset the exporter lacks, an export whose outputs
+    disagree with PyTorch's)."""

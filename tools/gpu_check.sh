@@ -37,7 +37,7 @@ SITE=$("$VENV_PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'
 "$PYTHON" -c 'import site; print("\n".join(site.getsitepackages()))' > "$SITE/machine_torch.pth"
 PIP_CONFIG_FILE=/dev/null PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     timeout 180 "$VENV_PY" -m pip install --quiet --find-links "$WHEELS" \
-    "reducekd[lite,tests]" > "$OUT/install.log" 2>&1
+    "reducekd[lite,tests,deploy]" > "$OUT/install.log" 2>&1
 INSTALL=$?
 
 cd "$ROOT"

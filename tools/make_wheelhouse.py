@@ -8,7 +8,7 @@ this where there is a network, with the environment ``make install`` made
 (``.venv``: its packages are the tested versions), copy the folder over, and
 install next to the node's torch with the index switched off::
 
-    pip install --no-index --find-links wheelhouse "reducekd[lite,tests]"
+    pip install --no-index --find-links wheelhouse "reducekd[lite,tests,deploy]"
 
 The wheelhouse holds reducekd's own wheel, the wheels of every package of
 the running environment except torch, torchvision and what torch itself
@@ -133,7 +133,7 @@ def main(argv=None):
     count = len([f for f in os.listdir(args.dest) if f.endswith('.whl')])
     print(f'{count} wheels in {args.dest}. Install next to an existing '
           f'torch with:\n  pip install --no-index --find-links {args.dest} '
-          '"reducekd[lite,tests]"')
+          '"reducekd[lite,tests,deploy]"')
 
 
 if __name__ == '__main__':

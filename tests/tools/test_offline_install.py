@@ -43,7 +43,7 @@ def test_wheelhouse_installs_offline_next_to_an_existing_torch(tmp_path):
     venv_run([python, '-m', 'pip', 'install', '--quiet', '--find-links',
               node, 'torch', 'torchvision'], tmp_path, env)
     venv_run([python, '-m', 'pip', 'install', '--quiet', '--find-links',
-              wheels, 'reducekd[lite,tests]'], tmp_path, env)
+              wheels, 'reducekd[lite,tests,deploy]'], tmp_path, env)
     # the installed package, outside the repository: stack repaired,
     # registries filled, a config built
     out = venv_run([python, '-c', (

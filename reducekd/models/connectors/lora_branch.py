@@ -18,6 +18,7 @@ gives the kernel of that size and the bias equivalent to it with
 import torch
 from torch import nn
 
+from reducekd.errors import ConversionError
 from reducekd.models.utils.reparameterize import (fuse_conv_bn,
                                                   pad_1x1_kernel)
 from reducekd.registry import MODELS
@@ -47,7 +48,7 @@ class LambdaReLU(nn.Module):
         """Raise unless ``λ == 1``, i.e. unless this activation is linear."""
         value = self.lambda_.item()
         if value != 1.0:
-            raise RuntimeError(
+            raise ConversionError(
                 f'LambdaReLU has lambda={value:g} < 1, so the branch is not '
                 'linear yet and cannot be merged into a convolution: the '
                 'LambdaReLUAnnealHook must finish annealing lambda to 1 '
