@@ -24,6 +24,9 @@ _ITERATION = re.compile(
     r'Epoch\((?P<mode>train|test)\)\s*(?:\[(?P<epoch>\d+)\])?'
     r'\s*\[\s*(?P<iter>\d+)/(?P<iters>\d+)\]'
     r'.*?\beta: (?P<eta>(?:\d+ days?, )?\d+:\d\d:\d\d)')
+#: The progress line of the benchmarks (tools/benchmark/_timing.py).
+_REPETITION = re.compile(
+    r'\brep (?P<rep>\d+)/(?P<reps>\d+)\s+elapsed \d+s\s+ETA (?P<eta>\d+)s')
 
 #: Seconds between two status refreshes while a child runs.
 _TICK = 1.0
@@ -59,8 +62,13 @@ def status_of(line, epochs=None):
     Returns:
         str | None: e.g. ``'epoch 3/80, ETA 0:01:10'`` at the end of an
         epoch, ``'epoch 3/80 [300/782], ETA 0:41:10'`` within one, or
-        ``'test 20/36, ETA 0:00:04'``.
+        ``'test 20/36, ETA 0:00:04'``; ``'repetition 12/55, ETA 0:00:30'``
+        for a benchmark's line.
     """
+    repetition = _REPETITION.search(line)
+    if repetition:
+        return (f'repetition {repetition["rep"]}/{repetition["reps"]}, '
+                f'ETA {clock(int(repetition["eta"]))}')
     match = _ITERATION.search(line)
     if not match:
         return None

@@ -1,4 +1,4 @@
-"""ReduceNet end to end on the digits: stage 1, stage 2, fuse, test.
+"""ReduceNet end to end on the digits: stage 1, stage 2, fuse, test, ONNX.
 
     python tools/reducenet_pipeline.py [--work-dir DIR] [--seed S]
         [--epochs N] [--partition P]
@@ -8,7 +8,11 @@ Every step runs through the user's commands (``tools/dist_train.sh``,
 accuracy``); ``GPUS`` and the other launcher variables pass through. Trains
 the teacher (stage 1), the same student alone (the baseline), and the
 ReduceNet student (inherits the teacher's weights, KD, a LoRA branch fused
-afterwards), then prints a table in the shape of ReduceNet's README.
+afterwards), then prints a table in the shape of ReduceNet's README. It
+ends by exporting the teacher and the fused student to ONNX
+(``tools/deployment/pytorch2onnx.py --verify-dataset``: onnxruntime's top-1
+on the test split) and timing both in onnxruntime on the CPU
+(``tools/benchmark/onnx_latency.py --onnx``), with a second table.
 
 Each stage shows one line of progress (mmengine's epoch and ETA), rewritten
 in place on a terminal and printed every few seconds otherwise; its full
@@ -141,7 +145,7 @@ def main(argv=None):
     log_dir = osp.join(work_dir, 'logs')
     os.makedirs(log_dir, exist_ok=True)
     print(f'Full output of each stage: {log_dir}/', flush=True)
-    stages = Stages(4 + len(rows), log_dir, args.epochs)
+    stages = Stages(4 + len(rows) + 3, log_dir, args.epochs)
 
     def train(title, config, run, *extra):
         stages.run(run, title, 'dist_train.sh', args.partition, 'reducenet',
@@ -159,18 +163,63 @@ def main(argv=None):
                osp.join(work_dir, 'reducenet', last), fused)
 
     lines = ['| model | params | MAdds | top-1 (%) |', '|---|---|---|---|']
+    accuracies = {}
     for name, config, checkpoint, run in rows:
-        accuracy = top1(stages, args.partition, config, checkpoint,
-                        osp.join(work_dir, run), run)
+        accuracies[run] = top1(stages, args.partition, config, checkpoint,
+                               osp.join(work_dir, run), run)
         cost = complexity(config)
         lines.append(f'| {name} | {cost["params"] / 1e3:.1f}K | '
-                     f'{cost["madds"] / 1e6:.1f}M | {accuracy:.2f} |')
+                     f'{cost["madds"] / 1e6:.1f}M | {accuracies[run]:.2f} |')
     table = '\n'.join(lines)
+    deployed = deployment_table(stages, work_dir, [
+        ('ReduceNet20-1 teacher', TEACHER, teacher_ckpt, 'teacher'),
+        ('ReduceNet20-1 student, fused', STUDENT, fused, 'reducenet')],
+        accuracies)
+    title = (f'Digits (200 training images, 360 test), {args.epochs} '
+             f'epochs, seed {args.seed}')
     with open(osp.join(work_dir, 'results.md'), 'w') as file:
-        file.write(f'Digits, 20 images per class, {args.epochs} epochs, '
-                   f'seed {args.seed}\n\n{table}\n')
-    print(f'\nDigits (200 training images, 360 test), {args.epochs} epochs, '
-          f'seed {args.seed}:\n{table}')
+        file.write(f'{title}\n\n{table}\n\n{deployed}\n')
+    print(f'\n{title}:\n{table}\n\n{deployed}')
+
+
+def deployment_table(stages, work_dir, models, accuracies):
+    """Export each of ``models`` ``(name, config, checkpoint, run)`` to
+    ONNX (checked on the whole test split), time them in onnxruntime, and
+    return the table: PyTorch and onnxruntime top-1, latency at batch 1 and
+    32 and its ratio to the first model's."""
+    folder = osp.join(work_dir, 'onnx')
+    os.makedirs(folder, exist_ok=True)
+    records, latency = {}, osp.join(folder, 'latency.json')
+    for name, config, checkpoint, run in models:
+        out = osp.join(folder, f'{run}.onnx')
+        stages.run(f'onnx_{run}', f'ONNX export: {run}',
+                   'deployment/pytorch2onnx.py', config, checkpoint,
+                   '--out', out, '--dynamic-batch', '--verify-dataset',
+                   '--out-json', osp.join(folder, f'{run}.json'))
+        with open(osp.join(folder, f'{run}.json')) as file:
+            records[run] = json.load(file)
+    stages.run('onnx_latency', 'onnxruntime latency (CPU, 2 threads)',
+               'benchmark/onnx_latency.py', '--threads', '2', '--out',
+               latency, *[f'--onnx={name}={osp.join(folder, run)}.onnx'
+                          for name, _, _, run in models])
+    with open(latency) as file:
+        results = json.load(file)['results']
+    reference = models[0][0]
+    lines = ['| model | params | MAdds | top-1 PyTorch (tools/test.py) | '
+             'top-1 onnxruntime | batch 1 (ms) | batch 32 (ms) | '
+             f'batch 32 vs {reference} |', '|---|---|---|---|---|---|---|---|']
+    for name, config, _, run in models:
+        cost = complexity(config)
+        seconds = results['seconds']
+        lines.append(
+            f'| {name} | {cost["params"] / 1e3:.1f}K | '
+            f'{cost["madds"] / 1e6:.1f}M | {accuracies[run]:.2f} | '
+            f'{records[run]["onnx_top1"]:.2f} | '
+            f'{seconds[f"{name} @ batch 1"]["median"] * 1e3:.2f} | '
+            f'{seconds[f"{name} @ batch 32"]["median"] * 1e3:.2f} | '
+            f'{results["vs_reference"][f"{name} @ batch 32"]["median"]:.2f} |')
+    return ('ONNX (opset 18, fp32) in onnxruntime on the CPU, 2 threads, '
+            'median of 50 repetitions:\n' + '\n'.join(lines))
 
 
 if __name__ == '__main__':

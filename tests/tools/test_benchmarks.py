@@ -81,3 +81,35 @@ def test_gpu_step_cost_without_cuda_names_the_cpu_switch(tmp_path):
     assert result.returncode != 0
     assert 'CUDA is not available' in result.stderr
     assert '--device cpu' in result.stderr
+
+
+def test_onnx_latency_times_the_three_reducenet_models(tmp_path):
+    out, exported = tmp_path / 'record.json', tmp_path / 'onnx'
+    exported.mkdir()
+    result = run(python_tool('benchmark/onnx_latency.py', '--reps', 2,
+                             '--warmup', 1, '--threads', 1, '--batch-sizes',
+                             1, 3, '--export-dir', exported, '--out', out),
+                 cwd=REPO)
+    assert 'ETA' in result.stderr
+    results = json.loads(out.read_text())['results']
+    rows = result.stdout.strip().splitlines()[-3:]
+    assert [row.split(' | ')[0] for row in rows] == [
+        '| teacher', '| unfused student (LoRA)', '| fused student']
+    costs = results['costs']
+    # the plain ResNet-20 (w1) of ReduceNet's README: 272,474 parameters;
+    # the LoRA branch (rank 8) adds to it, the teacher's bottleneck more
+    assert costs['fused student']['params'] == 272474
+    assert costs['teacher']['params'] > costs['unfused student (LoRA)'][
+        'params'] > 272474
+    assert set(results['seconds']) == {
+        f'{name} @ batch {batch}' for name in costs for batch in (1, 3)}
+    assert results['vs_reference']['teacher @ batch 3']['median'] == 1.0
+    # the same files, given by name
+    files = sorted(exported.glob('*.onnx'))
+    assert len(files) == 3
+    result = run(python_tool('benchmark/onnx_latency.py', '--reps', 1,
+                             '--warmup', 0, '--threads', 1, '--batch-sizes',
+                             2, '--onnx', f'a={files[0]}', '--onnx',
+                             f'b={files[2]}', '--out', out), cwd=REPO)
+    assert [row.split(' | ')[0] for row in
+            result.stdout.strip().splitlines()[-2:]] == ['| a', '| b']

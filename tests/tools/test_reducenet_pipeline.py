@@ -104,7 +104,7 @@ def test_failed_stage_shows_the_end_of_its_log_and_exits(tmp_path):
     logs = tmp_path / 'logs'
     lines = result.stdout.splitlines()
     assert lines[0] == f'Full output of each stage: {logs}/'
-    assert lines[-1] == '[1/7] stage 1: teacher: FAILED (exit 2)'
+    assert lines[-1] == '[1/10] stage 1: teacher: FAILED (exit 2)'
     assert "GPUS='abc' cannot be used" in result.stderr
     assert result.stderr.endswith(
         f'--- stage 1: teacher failed (exit 2); its command and full output: '
@@ -118,6 +118,8 @@ def test_failed_stage_shows_the_end_of_its_log_and_exits(tmp_path):
      'test 6/12, ETA 0:00:01'),
     ('Epoch(val) [1][ 6/12]    eta: 0:00:01', None),  # not the run's ETA
     ('Epoch(test) [3/3]    accuracy/top1: 10.0000', None),
+    ('onnx_latency rep 11/55  elapsed 2s  ETA 75s',  # a benchmark's line
+     'repetition 11/55, ETA 0:01:15'),
 ])
 def test_status_of_mmengine_lines(line, status):
     assert _progress.status_of(line, epochs=80) == status
