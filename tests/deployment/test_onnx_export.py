@@ -291,3 +291,28 @@ def test_refusal_from_the_command_line_names_the_fix(tmp_path,
     assert result.stderr.startswith('CheckpointError: ')
     assert 'Traceback' not in result.stderr
     assert not (tmp_path / 'x.onnx').exists()
+
+
+def test_outputs_beyond_the_tolerance_are_refused():
+    from reducekd.deployment.onnx_check import check_outputs
+    reference = np.array([[10.0, -2.0, 0.5]])
+    # 1e-3 off against the largest logit 10: 1e-4 relative, at the bound
+    assert check_outputs(reference, reference + [[0, 1e-3, 0]], 1e-4)[
+        'max_rel_diff'] == pytest.approx(1e-4)
+    with pytest.raises(ConversionError, match=r'differs from PyTorch by '
+                       r'0\.002 .*2\.00e-04 of the largest logit'):
+        check_outputs(reference, reference + [[0, 2e-3, 0]], 1e-4)
+    with pytest.raises(ConversionError):
+        check_outputs(reference, reference * np.nan, 1e-4)
+
+
+def test_only_near_ties_may_change_a_prediction():
+    from reducekd.deployment.onnx_check import dataset_agreement
+    # largest |logit| 10, tolerance 1e-3: outputs may move by 0.01 each,
+    # so a prediction may flip where the top two lie within 0.02
+    pytorch = np.array([[10.0, 0.0], [5.0, 4.99], [3.0, 2.0], [0.0, 1.0]])
+    onnx_out = np.array([[10.0, 0.0], [4.99, 5.0], [2.0, 3.0], [0.0, 1.0]])
+    labels = np.array([0, 0, 0, 1])
+    assert dataset_agreement(pytorch, onnx_out, labels, 1e-3) == dict(
+        samples=4, pytorch_top1=100.0, onnx_top1=50.0, disagreements=2,
+        unexplained=1)
