@@ -198,8 +198,8 @@ def deployment_table(stages, work_dir, models, accuracies):
                    '--out-json', osp.join(folder, f'{run}.json'))
         with open(osp.join(folder, f'{run}.json')) as file:
             records[run] = json.load(file)
-    stages.run('onnx_latency', 'onnxruntime latency (CPU, 2 threads)',
-               'benchmark/onnx_latency.py', '--threads', '2', '--out',
+    stages.run('onnx_latency', 'onnxruntime latency (CPU, 1 thread)',
+               'benchmark/onnx_latency.py', '--threads', '1', '--out',
                latency, *[f'--onnx={name}={osp.join(folder, run)}.onnx'
                           for name, _, _, run in models])
     with open(latency) as file:
@@ -218,7 +218,7 @@ def deployment_table(stages, work_dir, models, accuracies):
             f'{seconds[f"{name} @ batch 1"]["median"] * 1e3:.2f} | '
             f'{seconds[f"{name} @ batch 32"]["median"] * 1e3:.2f} | '
             f'{results["vs_reference"][f"{name} @ batch 32"]["median"]:.2f} |')
-    return ('ONNX (opset 18, fp32) in onnxruntime on the CPU, 2 threads, '
+    return ('ONNX (opset 18, fp32) in onnxruntime on the CPU, 1 thread, '
             'median of 50 repetitions:\n' + '\n'.join(lines))
 
 

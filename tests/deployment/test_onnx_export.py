@@ -75,7 +75,8 @@ def save_student(model, path, distillation=False):
 
 def first_test_batch(config_path):
     cfg = Config.fromfile(config_path)
-    return cfg, torch.stack(list(next(iter(loader_of_test_split(cfg)))['inputs']))
+    batch = next(iter(loader_of_test_split(cfg)))
+    return cfg, torch.stack(list(batch['inputs']))
 
 
 def expected_logits(config_path, model):
@@ -232,8 +233,8 @@ def refused(tmp_path, config, checkpoint, *options, error=ConversionError):
 
 @pytest.fixture
 def lenet_checkpoint(tmp_path):
-    return save_student(student_of(f'{CONFIGS}/logit_kd/lenet_1xb16_digits.py'),
-                        tmp_path / 'lenet.pth')
+    lenet = student_of(f'{CONFIGS}/logit_kd/lenet_1xb16_digits.py')
+    return save_student(lenet, tmp_path / 'lenet.pth')
 
 
 def test_checkpoint_of_another_model_is_refused(tmp_path, lenet_checkpoint):
