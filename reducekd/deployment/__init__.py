@@ -8,6 +8,7 @@
 - :mod:`.onnx_export`: the ONNX file of a deployable model, written by the
   exporter current torch recommends and checked by ``onnx.checker``.
 - :mod:`.onnx_check`: onnxruntime's outputs and top-1 against PyTorch's.
+- :mod:`.test_split`: the config's test split, which those checks run on.
 
 ``tools/model_converters/reparameterize.py`` and
 ``tools/deployment/pytorch2onnx.py`` are built on these.

@@ -2,7 +2,8 @@
 
     python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT --out FILE.onnx
         [--batch N | --dynamic-batch] [--opset K] [--fp16]
-        [--verify-dataset] [--out-json FILE] [--cfg-options k=v ...]
+        [--verify-dataset] [--threads T] [--out-json FILE]
+        [--cfg-options k=v ...]
 
 CONFIG is the config that trained CHECKPOINT, a distillation config (its
 student is exported) or a plain one. CHECKPOINT may be a distillation
