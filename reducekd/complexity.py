@@ -1,8 +1,10 @@
 """Parameters and multiply-adds of models, measured by mmengine's analysis."""
 import torch
 from mmengine.analysis import get_model_complexity_info
+from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
+from reducekd.logs import logger_at_level
 from reducekd.registry import MODELS
 
 
@@ -29,18 +31,27 @@ def build_in_scope(model_cfg, scope='reducekd'):
         return MODELS.build(model_cfg)
 
 
+def quiet_analysis():
+    """Hide, inside a ``with`` block, mmengine's warnings about the
+    operators its counter skips (BatchNorm, additions, pooling): the figure
+    is the MAdds of the convolutions and linear layers, and the warnings are
+    the same on every count."""
+    return logger_at_level(MMLogger.get_current_instance())
+
+
 def measure(model, input_shape=(3, 32, 32)):
     """Parameters and MAdds of one forward pass of ``model`` on one image.
 
     mmengine counts one fused multiply-add as one "flop", so its figure is
-    the MAdds count that torchsummaryX and the ReduceNet README report.
+    the MAdds count that torchsummaryX and the ReduceNet README report. Its
+    warnings about skipped operators are hidden (:func:`quiet_analysis`).
 
     Returns:
         dict: ``params`` and ``madds`` (ints).
     """
     was_training = model.training
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), quiet_analysis():
         info = get_model_complexity_info(model, input_shape=input_shape,
                                          show_table=False, show_arch=False)
     model.train(was_training)

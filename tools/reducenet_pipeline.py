@@ -23,7 +23,6 @@ rerun continues where one stopped.
 """
 import argparse
 import json
-import logging
 import os
 import os.path as osp
 import sys
@@ -102,21 +101,11 @@ def top1(stages, partition, config, checkpoint, run_dir, run):
 
 
 def complexity(config):
-    """The parameters and MAdds of ``config``'s model, without mmengine's
-    warnings about the operators its counter skips (BatchNorm, additions,
-    pooling: the MAdds of the convolutions and linear layers are the
-    figure)."""
+    """The parameters and MAdds of ``config``'s model."""
     from mmengine.config import Config
-    from mmengine.logging import MMLogger
 
     from reducekd.complexity import build_in_scope, measure
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        return measure(build_in_scope(Config.fromfile(config).model))
-    finally:
-        logger.setLevel(level)
+    return measure(build_in_scope(Config.fromfile(config).model))
 
 
 def main(argv=None):
@@ -163,18 +152,19 @@ def main(argv=None):
                osp.join(work_dir, 'reducenet', last), fused)
 
     lines = ['| model | params | MAdds | top-1 (%) |', '|---|---|---|---|']
-    accuracies = {}
+    accuracies, costs = {}, {}
     for name, config, checkpoint, run in rows:
         accuracies[run] = top1(stages, args.partition, config, checkpoint,
                                osp.join(work_dir, run), run)
-        cost = complexity(config)
-        lines.append(f'| {name} | {cost["params"] / 1e3:.1f}K | '
-                     f'{cost["madds"] / 1e6:.1f}M | {accuracies[run]:.2f} |')
+        costs[run] = complexity(config)
+        lines.append(f'| {name} | {costs[run]["params"] / 1e3:.1f}K | '
+                     f'{costs[run]["madds"] / 1e6:.1f}M | '
+                     f'{accuracies[run]:.2f} |')
     table = '\n'.join(lines)
     deployed = deployment_table(stages, work_dir, [
         ('ReduceNet20-1 teacher', TEACHER, teacher_ckpt, 'teacher'),
         ('ReduceNet20-1 student, fused', STUDENT, fused, 'reducenet')],
-        accuracies)
+        accuracies, costs)
     title = (f'Digits (200 training images, 360 test), {args.epochs} '
              f'epochs, seed {args.seed}')
     with open(osp.join(work_dir, 'results.md'), 'w') as file:
@@ -182,11 +172,12 @@ def main(argv=None):
     print(f'\n{title}:\n{table}\n\n{deployed}')
 
 
-def deployment_table(stages, work_dir, models, accuracies):
+def deployment_table(stages, work_dir, models, accuracies, costs):
     """Export each of ``models`` ``(name, config, checkpoint, run)`` to
     ONNX (checked on the whole test split), time them in onnxruntime, and
-    return the table: PyTorch and onnxruntime top-1, latency at batch 1 and
-    32 and its ratio to the first model's."""
+    return the table: the run's cost and PyTorch top-1 (``costs[run]``,
+    ``accuracies[run]``), onnxruntime top-1, latency at batch 1 and 32 and
+    its ratio to the first model's."""
     folder = osp.join(work_dir, 'onnx')
     os.makedirs(folder, exist_ok=True)
     records, latency = {}, osp.join(folder, 'latency.json')
@@ -208,12 +199,11 @@ def deployment_table(stages, work_dir, models, accuracies):
     lines = ['| model | params | MAdds | top-1 PyTorch (tools/test.py) | '
              'top-1 onnxruntime | batch 1 (ms) | batch 32 (ms) | '
              f'batch 32 vs {reference} |', '|---|---|---|---|---|---|---|---|']
-    for name, config, _, run in models:
-        cost = complexity(config)
-        seconds = results['seconds']
+    seconds = results['seconds']
+    for name, _, _, run in models:
         lines.append(
-            f'| {name} | {cost["params"] / 1e3:.1f}K | '
-            f'{cost["madds"] / 1e6:.1f}M | {accuracies[run]:.2f} | '
+            f'| {name} | {costs[run]["params"] / 1e3:.1f}K | '
+            f'{costs[run]["madds"] / 1e6:.1f}M | {accuracies[run]:.2f} | '
             f'{records[run]["onnx_top1"]:.2f} | '
             f'{seconds[f"{name} @ batch 1"]["median"] * 1e3:.2f} | '
             f'{seconds[f"{name} @ batch 32"]["median"] * 1e3:.2f} | '

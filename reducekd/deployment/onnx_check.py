@@ -51,7 +51,8 @@ def ort_session(model, threads=None):
         model, options, providers=['CPUExecutionProvider'])
 
 
-def _input_dtype(session):
+def input_dtype(session):
+    """The numpy dtype of a session's input (float16 or float32)."""
     kind = session.get_inputs()[0].type  # e.g. 'tensor(float16)'
     return np.float16 if 'float16' in kind else np.float32
 
@@ -70,7 +71,7 @@ def run_session(session, images):
     outputs are dropped.
     """
     images = torch.as_tensor(images).float().numpy().astype(
-        _input_dtype(session))
+        input_dtype(session))
     name = session.get_inputs()[0].name
     size = fixed_batch_size(session) or len(images)
     outputs = []

@@ -18,6 +18,7 @@ import torch
 
 from reducekd.checkpoint import ReplacingFile
 from reducekd.errors import ConversionError
+from reducekd.logs import logger_at_level
 
 #: The oldest opset the dynamo exporter writes (torchlib's own opset).
 OLDEST_OPSET = 18
@@ -98,13 +99,8 @@ def _quiet_exporter():
             contextlib.redirect_stdout(io.StringIO()):
         warnings.filterwarnings('ignore', message=r'.*LeafSpec.*',
                                 category=FutureWarning)
-        logger = logging.getLogger('torch.onnx')
-        level = logger.level
-        logger.setLevel(logging.ERROR)
-        try:
+        with logger_at_level(logging.getLogger('torch.onnx')):
             yield
-        finally:
-            logger.setLevel(level)
 
 
 def export_onnx(model, example, opset=DEFAULT_OPSET, dynamic_batch=False):

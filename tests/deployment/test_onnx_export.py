@@ -10,23 +10,29 @@ here, independently of the tool's own check, with PyTorch's logits of the
 unfused model through mmpretrain's own data preprocessor.
 """
 import json
+import os.path as osp
+import sys
 
 import numpy as np
 import onnx
 import pytest
 import torch
 from mmengine.config import Config
-from torch import nn
 
 from conftest import REPO, load_tool, python_tool, run, tiny_config
 from reducekd.checkpoint import CheckpointError, save_atomically
 from reducekd.complexity import build_in_scope, models_of_config
 from reducekd.deployment.deployable import build_preprocessor
-from reducekd.deployment.onnx_check import ort_session
+from reducekd.deployment.onnx_check import input_dtype, ort_session
 from reducekd.deployment.test_split import loader_of_test_split
 from reducekd.errors import ConversionError, NonFiniteError
-from reducekd.models.connectors.lora_branch import (LambdaReLU,
-                                                    LowRankConvBranch)
+from reducekd.models.connectors.lora_branch import LambdaReLU
+
+# the fusion tests' helpers, importable also when this folder runs alone
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(
+    __file__))), 'models'))
+from test_reparameterize import (randomize_batchnorms,  # noqa: E402
+                                 randomize_branch_outputs, set_lambdas)
 
 pytorch2onnx = load_tool('deployment/pytorch2onnx.py')
 
@@ -39,24 +45,12 @@ MBV2_LORA = (f'{CONFIGS}/reducenet/reducenet-lora_mbv2-w050-student_from_'
 def randomize(model, seed=0):
     """Random BatchNorm statistics and affine terms; LambdaReLUs at 1 and
     random LoRA up-projections, as at the end of ReduceNet's stage 2."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                size = module.num_features
-                module.running_mean.copy_(
-                    torch.randn(size, generator=generator) * 0.1)
-                module.running_var.copy_(
-                    torch.rand(size, generator=generator) + 0.5)
-                module.weight.copy_(
-                    torch.rand(size, generator=generator) + 0.5)
-                module.bias.copy_(torch.randn(size, generator=generator) * .1)
-            elif isinstance(module, LambdaReLU):
-                module.set_lambda(1.0)
-            elif isinstance(module, LowRankConvBranch):
-                module.up.weight.copy_(torch.randn(
-                    module.up.weight.shape, generator=generator) * 0.05)
-    return model.eval()
+    torch.manual_seed(seed)
+    randomize_batchnorms(model)
+    randomize_branch_outputs(model)
+    set_lambdas(model, 1.0)
+    model.eval()
+    return model
 
 
 def student_of(config_path):
@@ -99,10 +93,8 @@ def export(config_path, checkpoint, out, *options):
 
 def onnxruntime_logits(path, images):
     session = ort_session(str(path))
-    kind = session.get_inputs()[0].type
-    dtype = np.float16 if 'float16' in kind else np.float32
-    return session.run(None, {'input': images.float().numpy().astype(dtype)}
-                       )[0].astype(np.float32)
+    inputs = images.float().numpy().astype(input_dtype(session))
+    return session.run(None, {'input': inputs})[0].astype(np.float32)
 
 
 def relative(expected, got):

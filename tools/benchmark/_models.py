@@ -58,6 +58,24 @@ def build_classifier(path=STUDENT, lora=None):
     return build_in_scope(model)
 
 
+def linear_lora_student(path=STUDENT):
+    """The LoRA student of ``path`` at the end of training, in eval mode:
+    every LambdaReLU at 1 and the (zero-initialised) up-projections random,
+    so fusing changes the main kernels."""
+    from torch import nn
+
+    from reducekd.models.connectors.lora_branch import (LambdaReLU,
+                                                        LowRankConvBranch)
+    model = build_classifier(path, lora=LORA)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, LambdaReLU):
+                module.set_lambda(1.0)
+            if isinstance(module, LowRankConvBranch):
+                nn.init.normal_(module.up.weight, std=0.05)
+    return model.eval()
+
+
 def save_checkpoint(state, path):
     """Save ``state`` as an mmengine-style checkpoint and return ``path``."""
     torch.save(dict(state_dict=state), path)

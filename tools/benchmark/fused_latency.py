@@ -19,12 +19,9 @@ Example::
 import argparse
 
 import torch
-from torch import nn
 
 import _models
 import _timing
-from reducekd.models.connectors.lora_branch import (LambdaReLU,
-                                                    LowRankConvBranch)
 from reducekd.models.utils import reparameterize_model
 
 
@@ -32,19 +29,6 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     _timing.add_common_args(parser, 'fused_latency', reps=30, warmup=3)
     return parser.parse_args(argv)
-
-
-def linear_lora_student():
-    """The LoRA student at the end of training: every LambdaReLU at 1 and
-    the (zero-initialised) up-projections random, so fusing changes the
-    main kernels."""
-    model = _models.build_classifier(_models.STUDENT, lora=_models.LORA)
-    for module in model.modules():
-        if isinstance(module, LambdaReLU):
-            module.set_lambda(1.0)
-        if isinstance(module, LowRankConvBranch):
-            nn.init.normal_(module.up.weight, std=0.05)
-    return model.eval()
 
 
 def forward_timer(model, inputs):
@@ -61,7 +45,7 @@ def main(argv=None):
     args = parse_args(argv)
     _timing.set_threads(args.threads)
     plain = _models.build_classifier(_models.STUDENT).eval()
-    unfused = linear_lora_student()
+    unfused = _models.linear_lora_student()
     fused = reparameterize_model(unfused)
     inputs = plain.data_preprocessor(_models.fake_batch(args.batch_size),
                                      False)['inputs']

@@ -6,9 +6,9 @@ exported to ONNX with a symbolic batch and timed in one process, interleaved
 
 - teacher: ``configs/reducenet/reduce20-w1-e1-teacher_1xb64_digits.py``,
   the ResNet-20 whose blocks carry the widened bottleneck branch;
-- unfused student: the stage-2 student of the ``reducenet-lora_*`` config
-  with its LoRA branch (LambdaReLU at 1, i.e. linear, as at the end of
-  training);
+- unfused student: ``configs/reducenet/reduce20-w1-student_1xb64_digits.py``
+  with the LoRA branch of the stage-2 ``reducenet-lora_*`` config
+  (LambdaReLU at 1, i.e. linear, as at the end of training);
 - fused student: that student after ``reparameterize_model``, the plain
   ResNet-20.
 
@@ -31,24 +31,22 @@ import tempfile
 
 import numpy as np
 import torch
-from torch import nn
 
 import _models
 import _timing
-from reducekd.complexity import build_in_scope, human, measure
+from reducekd.complexity import human, measure
 from reducekd.deployment.deployable import (DeployableClassifier,
                                             build_preprocessor)
-from reducekd.deployment.onnx_check import ort_session
+from reducekd.deployment.onnx_check import input_dtype, ort_session
 from reducekd.deployment.onnx_export import (export_onnx,
                                              require_deploy_packages,
                                              save_onnx)
-from reducekd.models.connectors.lora_branch import (LambdaReLU,
-                                                    LowRankConvBranch)
 from reducekd.models.utils import reparameterize_model
 
 TEACHER = 'configs/reducenet/reduce20-w1-e1-teacher_1xb64_digits.py'
-STAGE2 = ('configs/reducenet/reducenet-lora_reduce20-w1-student_from_'
-          'reduce20-w1-e1-teacher_1xb64_digits.py')
+#: Built with the LoRA branch of the stage-2 ``reducenet-lora_*`` config
+#: (``_models.LORA``), the stage-2 student.
+STUDENT = 'configs/reducenet/reduce20-w1-student_1xb64_digits.py'
 IMAGE = (3, 32, 32)
 
 
@@ -79,17 +77,9 @@ def parse_args(argv=None):
 
 def reducenet_models():
     """``{name: (deployable module, params, MAdds)}`` of the three models."""
-    cfg = _models.load_config(STAGE2)
-    preprocessor = build_preprocessor(cfg)
+    preprocessor = build_preprocessor(_models.load_config(STUDENT))
     teacher = _models.build_classifier(TEACHER).eval()
-    unfused = build_in_scope(cfg.model.architecture)
-    with torch.no_grad():
-        for module in unfused.modules():
-            if isinstance(module, LambdaReLU):
-                module.set_lambda(1.0)
-            elif isinstance(module, LowRankConvBranch):
-                nn.init.normal_(module.up.weight, std=0.05)
-    unfused.eval()
+    unfused = _models.linear_lora_student(STUDENT)
     fused = reparameterize_model(unfused)
     models = {}
     for name, network in (('teacher', teacher),
@@ -126,10 +116,8 @@ def given_files(pairs):
 def session_timer(session, batch_size):
     """A timed ``session.run`` on a fixed batch of random pixel values."""
     name = session.get_inputs()[0].name
-    dtype = np.float16 if 'float16' in session.get_inputs()[0].type \
-        else np.float32
     images = (np.random.default_rng(0).random(
-        (batch_size, *IMAGE)) * 255).astype(dtype)
+        (batch_size, *IMAGE)) * 255).astype(input_dtype(session))
     return _timing.timed(lambda: session.run(None, {name: images}))
 
 

@@ -9,30 +9,13 @@ number of parameters. Both are additive over disjoint blocks, so a student's
 cost is the teacher's minus its replaced blocks plus their replacements;
 the search checks that against the assembled model.
 """
-import contextlib
-import logging
-
 import torch
 from mmengine.analysis import get_model_complexity_info
-from mmengine.logging import MMLogger
 
-from reducekd.complexity import measure
+from reducekd.complexity import measure, quiet_analysis
 
 #: The resources a budget can constrain.
 METRICS = ('flops', 'params')
-
-
-@contextlib.contextmanager
-def _quiet_analysis():
-    """Hide mmengine's warnings about operators it does not count
-    (BatchNorm, additions): they are the same for every candidate."""
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def module_cost(module, input_shape):
@@ -40,7 +23,7 @@ def module_cost(module, input_shape):
     ``input_shape`` ``(C, H, W)``, in eval mode."""
     was_training = module.training
     module.eval()
-    with torch.no_grad(), _quiet_analysis():
+    with torch.no_grad(), quiet_analysis():
         info = get_model_complexity_info(
             module, inputs=(torch.zeros(1, *input_shape), ),
             show_table=False, show_arch=False)
@@ -50,6 +33,5 @@ def module_cost(module, input_shape):
 
 def model_cost(model, input_shape):
     """``dict(flops=..., params=...)`` of a whole classifier on one image."""
-    with _quiet_analysis():
-        cost = measure(model, input_shape)
+    cost = measure(model, input_shape)
     return dict(flops=cost['madds'], params=cost['params'])
