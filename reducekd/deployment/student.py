@@ -6,6 +6,8 @@ the deployed student is the plain network. This module is the one place the
 tools load such a student and fuse it: strictly, refusing non-finite
 weights, and checking that fusing left the outputs unchanged.
 """
+import os.path as osp
+
 import torch
 
 from reducekd.checkpoint import (STUDENT_PREFIX, CheckpointError,
@@ -40,6 +42,11 @@ def trained_student(cfg, checkpoint_path):
             message lists the missing, unexpected and mis-shaped keys.
     """
     role, model_cfg = models_of_config(cfg)[-1]
+    if not osp.isfile(osp.expanduser(str(checkpoint_path))):
+        raise CheckpointError(
+            f'checkpoint {checkpoint_path} does not exist: give the path of '
+            f'a checkpoint of the {role} of {cfg.filename} (e.g. the '
+            "training's work_dir/epoch_N.pth).")
     model = build_in_scope(model_cfg, cfg.get('default_scope', 'reducekd'))
     state = state_dict_of(load_local_checkpoint(checkpoint_path, 'cpu'))
     if any(key.startswith(STUDENT_PREFIX) for key in state):

@@ -236,6 +236,18 @@ def test_checkpoint_of_another_model_is_refused(tmp_path, lenet_checkpoint):
     assert 'Give the config that trained the checkpoint' in message
 
 
+def test_missing_or_truncated_checkpoint_is_refused(
+        tmp_path, lenet_checkpoint):
+    config = f'{CONFIGS}/logit_kd/lenet_1xb16_digits.py'
+    message = refused(tmp_path, config, tmp_path / 'none.pth',
+                      error=CheckpointError)
+    assert 'none.pth does not exist: give the path of a checkpoint' in message
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(lenet_checkpoint.read_bytes()[:5000])
+    message = refused(tmp_path, config, truncated, error=CheckpointError)
+    assert 'is incomplete' in message
+
+
 def test_non_finite_weight_is_refused(tmp_path):
     model = student_of(f'{CONFIGS}/logit_kd/lenet_1xb16_digits.py')
     with torch.no_grad():

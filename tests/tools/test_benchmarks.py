@@ -113,3 +113,13 @@ def test_onnx_latency_times_the_three_reducenet_models(tmp_path):
                              f'b={files[2]}', '--out', out), cwd=REPO)
     assert [row.split(' | ')[0] for row in
             result.stdout.strip().splitlines()[-2:]] == ['| a', '| b']
+
+
+@pytest.mark.parametrize('option', [['--reps', 0], ['--threads', 0],
+                                    ['--batch-sizes', 1, 0]])
+def test_onnx_latency_refuses_impossible_settings(tmp_path, option):
+    result = run(python_tool('benchmark/onnx_latency.py', *option, '--out',
+                             tmp_path / 'r.json'), cwd=REPO, check=False)
+    assert result.returncode == 2
+    assert f'{option[0]} must be at least' in result.stderr
+    assert not (tmp_path / 'r.json').exists()

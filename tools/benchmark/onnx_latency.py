@@ -72,7 +72,14 @@ def parse_args(argv=None):
                         'three (repeatable)')
     parser.add_argument('--export-dir', help='keep the exported files here '
                         '(default: a temporary folder)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for option, value, least in (('--reps', args.reps, 1),
+                                 ('--warmup', args.warmup, 0),
+                                 ('--threads', args.threads, 1),
+                                 ('--batch-sizes', min(args.batch_sizes), 1)):
+        if value < least:
+            parser.error(f'{option} must be at least {least}, got {value}')
+    return args
 
 
 def reducenet_models():

@@ -75,6 +75,9 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.batch < 1:
         parser.error(f'--batch must be at least 1, got {args.batch}')
+    if args.threads is not None and args.threads < 1:
+        parser.error(f'--threads must be at least 1, got {args.threads} '
+                     "(leave it out for onnxruntime's default)")
     return args
 
 
